@@ -1,0 +1,21 @@
+"""Softmax Lab: entry point. Page config, the shared sidebar, and navigation."""
+
+import streamlit as st
+
+from ui.layout import presentation_toggle
+
+st.set_page_config(page_title="Softmax Lab", page_icon=":material/functions:", layout="wide")
+
+pages = [
+    st.Page("pages/home.py", title="Lesson path", icon=":material/school:", default=True),
+    st.Page(
+        "pages/softmax.py",
+        title="1 · Softmax & cross-entropy",
+        icon=":material/bar_chart:",
+        url_path="softmax",
+    ),
+]
+page = st.navigation(pages)
+st.sidebar.markdown("**Softmax Lab**: why `from_logits=True` exists.")
+presentation_toggle()
+page.run()

@@ -1,0 +1,508 @@
+"""A bounded pool of spawned worker processes for work that needs TensorFlow.
+
+The Streamlit server must never import TensorFlow (once ``keras`` is imported,
+Streamlit clears the Keras session after every rerun of every session), so
+everything that needs it runs here: a job names a task function by
+``"module:function"``, a worker process imports and runs it, and the task
+streams small events back through ``JobContext.emit``. Workers are started with
+``spawn`` (never ``fork``: the server has threads), kept warm between jobs (the
+TensorFlow import costs seconds), and limited in number; extra jobs wait in a
+visible queue.
+
+A task is ``def task(params: dict, ctx: JobContext) -> object``. It should call
+``ctx.checkpoint()`` between steps so pause and stop take effect; a job that
+ignores a stop is ended with its process after a grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import itertools
+import multiprocessing as mp
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+DEFAULT_STOP_GRACE = 5.0
+"""Seconds a running job gets to honour a stop before its process is ended."""
+
+
+class JobStatus(StrEnum):
+    """Where a job is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job will not change any more."""
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.STOPPED)
+
+
+class JobStopped(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside a task by `JobContext.checkpoint` when the job is stopped."""
+
+
+class JobContext:
+    """The task's side of a job: send events, honour pause and stop.
+
+    Parameters
+    ----------
+    conn : multiprocessing.connection.Connection
+        The worker's end of its pipe to the pool.
+    job_id : str
+        The job being run.
+    """
+
+    def __init__(self, conn: Connection, job_id: str) -> None:
+        self._conn = conn
+        self.job_id = job_id
+
+    def emit(self, event: Any) -> None:
+        """Send one small, picklable event (a dict of numbers, say) to the pool."""
+        self._conn.send(("event", self.job_id, event))
+
+    def checkpoint(self) -> None:
+        """Apply pending control messages: block while paused, raise on stop.
+
+        Raises
+        ------
+        JobStopped
+            When the pool asked this job to stop.
+        """
+        paused = False
+        while paused or self._conn.poll():
+            message = self._conn.recv()
+            kind = message[0]
+            if kind in ("stop", "shutdown") and message[1:2] in ((self.job_id,), ()):
+                raise JobStopped
+            if message[1] != self.job_id:
+                continue
+            if kind == "pause" and not paused:
+                paused = True
+                self._conn.send(("paused", self.job_id, None))
+            elif kind == "resume" and paused:
+                paused = False
+                self._conn.send(("resumed", self.job_id, None))
+
+
+def resolve_task(target: str) -> Callable[[dict, JobContext], Any]:
+    """Import the task function named ``"package.module:function"``.
+
+    Parameters
+    ----------
+    target : str
+        Module and function name separated by a colon.
+
+    Returns
+    -------
+    callable
+        The task function.
+
+    Raises
+    ------
+    ValueError
+        If `target` is not of that form or names no function.
+    """
+    module_name, sep, function_name = target.partition(":")
+    if not sep or not module_name or not function_name.isidentifier():
+        raise ValueError(f"a task is named 'module:function'; got {target!r}")
+    function = getattr(importlib.import_module(module_name), function_name, None)
+    if not callable(function):
+        raise ValueError(f"{target!r} is not a function")
+    return function
+
+
+def _worker_main(conn: Connection) -> None:
+    # Runs in the spawned process: one job at a time, until told to shut down.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        if kind == "shutdown":
+            return
+        if kind != "run":
+            continue  # a control message for a job that already ended
+        _, job_id, target, params = message
+        context = JobContext(conn, job_id)
+        try:
+            result = resolve_task(target)(params, context)
+        except JobStopped:
+            conn.send(("stopped", job_id, None))
+        except Exception as error:
+            conn.send(("failed", job_id, f"{type(error).__name__}: {error}"))
+        else:
+            conn.send(("done", job_id, result))
+
+
+@dataclass
+class Job:
+    """One unit of work and everything it reported.
+
+    Attributes
+    ----------
+    id : str
+        Unique within the pool.
+    target : str
+        ``"module:function"`` of the task.
+    params : dict
+        Passed to the task.
+    owner : str or None
+        The session that submitted it, for cleanup when the session ends.
+    status : JobStatus
+        Current state.
+    events : list
+        Events emitted so far, in order.
+    result : object
+        The task's return value once done.
+    error : str or None
+        Why it failed.
+    """
+
+    id: str
+    target: str
+    params: dict
+    owner: str | None
+    status: JobStatus = JobStatus.QUEUED
+    events: list = field(default_factory=list)
+    result: Any = None
+    error: str | None = None
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float | None = None
+    finished_at: float | None = None
+    _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+
+    def events_since(self, index: int) -> list:
+        """Return the events after the first `index` ones."""
+        return self.events[index:]
+
+
+@dataclass
+class _Worker:
+    process: mp.process.BaseProcess
+    conn: Connection
+    job: Job | None = None
+    stop_deadline: float | None = None
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, message: tuple) -> None:
+        with self.send_lock:
+            self.conn.send(message)
+
+
+class WorkerPool:
+    """Run jobs in at most `max_workers` spawned processes, the rest queued.
+
+    Parameters
+    ----------
+    max_workers : int, optional
+        Upper bound on worker processes. Defaults to the environment variable
+        ``SOFTMAX_LAB_WORKERS``, else the number of CPU cores (at most 4).
+    stop_grace : float, optional
+        Seconds a running job gets to honour a stop before its process is ended.
+    """
+
+    def __init__(self, max_workers: int | None = None, stop_grace: float = DEFAULT_STOP_GRACE):
+        self.max_workers = max_workers or default_worker_count()
+        self.stop_grace = stop_grace
+        self._context = mp.get_context("spawn")
+        self._lock = threading.RLock()
+        self._jobs: dict[str, Job] = {}
+        self._queue: list[Job] = []
+        self._workers: list[_Worker] = []
+        self._owner_deadlines: dict[str, float] = {}
+        self._ids = itertools.count(1)
+        self._wake_reader, self._wake_writer = mp.Pipe(duplex=False)
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="worker-pool", daemon=True)
+        self._thread.start()
+
+    # ----- public API, called from any thread -----
+
+    def submit(self, target: str, params: dict, owner: str | None = None) -> Job:
+        """Queue a job; it starts as soon as a worker is free.
+
+        Parameters
+        ----------
+        target : str
+            ``"module:function"`` of the task.
+        params : dict
+            Picklable parameters for the task.
+        owner : str, optional
+            Session that owns the job.
+
+        Returns
+        -------
+        Job
+            The queued job.
+        """
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the worker pool is shut down")
+            job = Job(id=f"job-{next(self._ids)}", target=target, params=params, owner=owner)
+            self._jobs[job.id] = job
+            self._queue.append(job)
+        self._wake()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        """Return the job with this id, if the pool knows it."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def queue_position(self, job: Job) -> int | None:
+        """Return the 1-based place of a queued job in the queue, else None."""
+        with self._lock:
+            for position, queued in enumerate(self._queue, start=1):
+                if queued is job:
+                    return position
+        return None
+
+    def busy_workers(self) -> int:
+        """Return how many workers are running a job."""
+        with self._lock:
+            return sum(1 for w in self._workers if w.job is not None)
+
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the live workers."""
+        with self._lock:
+            return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def pause(self, job_id: str) -> None:
+        """Ask a running job to pause at its next checkpoint."""
+        self._control(job_id, "pause")
+
+    def resume(self, job_id: str) -> None:
+        """Let a paused job go on."""
+        self._control(job_id, "resume")
+
+    def stop(self, job_id: str) -> None:
+        """Stop a job: a queued one at once, a running one at its next checkpoint.
+
+        A running job that does not stop within ``stop_grace`` seconds has its
+        worker process ended (a new one is started for the next job).
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status.finished:
+                return
+            if job in self._queue:
+                self._queue.remove(job)
+                self._finish(job, JobStatus.STOPPED)
+                return
+            worker = self._worker_of(job)
+            if worker is not None and worker.stop_deadline is None:
+                worker.stop_deadline = time.monotonic() + self.stop_grace
+                self._send(worker, ("stop", job.id))
+        self._wake()
+
+    def release_owner(self, owner: str, grace: float) -> None:
+        """Stop the owner's unfinished jobs unless it comes back within `grace` seconds."""
+        with self._lock:
+            self._owner_deadlines[owner] = time.monotonic() + grace
+        self._wake()
+
+    def claim_owner(self, owner: str) -> None:
+        """Cancel a pending release: the owner's session is back."""
+        with self._lock:
+            self._owner_deadlines.pop(owner, None)
+
+    def wait(self, job: Job, timeout: float | None = None) -> bool:
+        """Block until `job` is finished; return whether it is."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with job._changed:
+            while not job.status.finished:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                job._changed.wait(remaining)
+        return True
+
+    def shutdown(self) -> None:
+        """Stop every job and end every worker process."""
+        with self._lock:
+            self._closed = True
+            for job in list(self._queue):
+                self._finish(job, JobStatus.STOPPED)
+            self._queue.clear()
+            workers, self._workers = self._workers, []
+        self._wake()
+        for worker in workers:
+            if worker.job is not None:
+                self._finish(worker.job, JobStatus.STOPPED)
+            with contextlib.suppress(OSError):
+                worker.send(("shutdown",))
+        for worker in workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(timeout=2)
+            worker.conn.close()
+        self._thread.join(timeout=2)
+
+    # ----- internals, on the pool's thread unless noted -----
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            self._wake_writer.send_bytes(b"!")
+
+    def _control(self, job_id: str, kind: str) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status.finished:
+                return
+            worker = self._worker_of(job)
+            if worker is not None:
+                self._send(worker, (kind, job.id))
+
+    def _send(self, worker: _Worker, message: tuple) -> None:
+        # A dead worker cannot be told anything; its sentinel reports the death.
+        with contextlib.suppress(OSError):
+            worker.send(message)
+
+    def _worker_of(self, job: Job) -> _Worker | None:
+        return next((w for w in self._workers if w.job is job), None)
+
+    def _finish(self, job: Job, status: JobStatus, result: Any = None, error: str | None = None):
+        with job._changed:
+            job.status = status
+            job.result = result
+            job.error = error
+            job.finished_at = time.monotonic()
+            job._changed.notify_all()
+
+    def _start_worker(self) -> _Worker:
+        parent_conn, child_conn = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main, args=(child_conn,), name="softmax-lab-worker", daemon=True
+        )
+        process.start()
+        child_conn.close()
+        worker = _Worker(process=process, conn=parent_conn)
+        self._workers.append(worker)
+        return worker
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            while self._queue and not self._closed:
+                idle = next((w for w in self._workers if w.job is None), None)
+                if idle is None:
+                    if len(self._workers) >= self.max_workers:
+                        return
+                    idle = self._start_worker()
+                job = self._queue.pop(0)
+                idle.job = job
+                idle.stop_deadline = None
+                job.status = JobStatus.RUNNING
+                job.started_at = time.monotonic()
+                self._send(idle, ("run", job.id, job.target, job.params))
+
+    def _handle(self, worker: _Worker, message: tuple) -> None:
+        kind, job_id, payload = message
+        job = self._jobs.get(job_id)
+        if job is None or job.status.finished:
+            return
+        if kind == "event":
+            with job._changed:
+                job.events.append(payload)
+                job._changed.notify_all()
+            return
+        if kind in ("paused", "resumed"):
+            with job._changed:
+                job.status = JobStatus.PAUSED if kind == "paused" else JobStatus.RUNNING
+                job._changed.notify_all()
+            return
+        status = {
+            "done": JobStatus.DONE,
+            "failed": JobStatus.FAILED,
+            "stopped": JobStatus.STOPPED,
+        }[kind]
+        with self._lock:
+            worker.job = None
+            worker.stop_deadline = None
+        self._finish(
+            job,
+            status,
+            result=payload if kind == "done" else None,
+            error=payload if kind == "failed" else None,
+        )
+
+    def _bury(self, worker: _Worker, reason: str) -> None:
+        with self._lock:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            job, worker.job = worker.job, None
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=2)
+        worker.conn.close()
+        if job is not None and not job.status.finished:
+            if reason == "stopped":
+                self._finish(job, JobStatus.STOPPED)
+            else:
+                self._finish(job, JobStatus.FAILED, error=reason)
+
+    def _enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            expired_owners = [o for o, t in self._owner_deadlines.items() if t <= now]
+            for owner in expired_owners:
+                del self._owner_deadlines[owner]
+            overdue = [w for w in self._workers if w.stop_deadline and w.stop_deadline <= now]
+        for owner in expired_owners:
+            for job in [j for j in list(self._jobs.values()) if j.owner == owner]:
+                self.stop(job.id)
+        for worker in overdue:
+            self._bury(worker, "stopped")
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                workers = list(self._workers)
+            self._dispatch()
+            sources: list = [self._wake_reader]
+            for worker in workers:
+                sources += [worker.conn, worker.process.sentinel]
+            try:
+                ready = wait(sources, timeout=0.25)
+            except OSError:
+                continue
+            if self._wake_reader in ready:
+                while self._wake_reader.poll():
+                    self._wake_reader.recv_bytes()
+            for worker in workers:
+                if worker.conn in ready:
+                    try:
+                        while worker.conn.poll():
+                            self._handle(worker, worker.conn.recv())
+                    except (EOFError, OSError):
+                        pass
+                if worker.process.sentinel in ready:
+                    code = worker.process.exitcode
+                    self._bury(
+                        worker, f"the worker process stopped unexpectedly (exit code {code})"
+                    )
+            self._enforce_deadlines()
+
+
+def default_worker_count() -> int:
+    """Return the worker bound: ``SOFTMAX_LAB_WORKERS`` or the core count, 1 to 4."""
+    configured = os.environ.get("SOFTMAX_LAB_WORKERS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(4, os.cpu_count() or 1))

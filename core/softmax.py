@@ -1,0 +1,454 @@
+"""Softmax, sigmoid and their cross-entropy losses, naive and stable, in a chosen float format.
+
+Each function computes entirely in the dtype of its input, the way a framework
+would on that hardware format, so the page can show where float16, float32 and
+float64 break. Floating-point warnings are silenced on purpose: ``inf`` and
+``nan`` are results the page explains, not accidents.
+
+The Keras replicas follow ``keras/src/backend/tensorflow/nn.py`` (Keras 3.15):
+probabilities are clipped to ``[epsilon, 1 - epsilon]`` with ``epsilon = 1e-7``
+(rounded to the dtype) before the logarithm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+KERAS_EPSILON = 1e-7
+"""``keras.backend.epsilon()``, the clip used when a loss receives probabilities."""
+
+
+def _as_logits(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    array = np.asarray(z, dtype=dtype if dtype is not None else None)
+    if not np.issubdtype(array.dtype, np.floating):
+        array = array.astype(np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"logits must be a 1-D list of numbers; got shape {array.shape}")
+    return array
+
+
+def _check_class(y: int, n: int) -> None:
+    if n == 0:
+        raise ValueError("the loss needs at least one logit; got an empty list")
+    if not 0 <= y < n:
+        raise ValueError(f"true class {y} is out of range for {n} logits (0 to {n - 1})")
+
+
+def softmax_naive(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    r"""Softmax exactly as written in the textbook, with no shift.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D.
+    dtype : numpy dtype or str, optional
+        Format to compute in; defaults to the dtype of `z` (float64 for ints).
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities in `dtype`. ``exp`` overflows to ``inf`` for logits above
+        ``log(max)`` (about 11.09, 88.72, 709.78), giving ``inf/inf = nan``;
+        all logits far below zero underflow to ``0/0 = nan``.
+
+    Notes
+    -----
+    .. math:: p_j = \frac{e^{z_j}}{\sum_k e^{z_k}}
+    """
+    logits = _as_logits(z, dtype)
+    with np.errstate(all="ignore"):
+        e = np.exp(logits)
+        return e / np.sum(e)
+
+
+def softmax_stable(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    r"""Softmax with the max shift, which cannot overflow.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D.
+    dtype : numpy dtype or str, optional
+        Format to compute in; defaults to the dtype of `z`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Probabilities in `dtype`. Finite logits always give finite
+        probabilities that sum to 1 up to rounding; a ``+inf`` or ``nan`` logit
+        gives ``nan``.
+
+    Notes
+    -----
+    With :math:`r = -\max_k z_k`,
+
+    .. math:: p_j = \frac{e^{z_j + r}}{\sum_k e^{z_k + r}}
+
+    The largest shifted logit is 0, so the largest term is exactly 1 and the
+    denominator lies in ``[1, n]``.
+    """
+    logits = _as_logits(z, dtype)
+    if logits.size == 0:
+        return logits.copy()
+    with np.errstate(all="ignore"):
+        e = np.exp(logits - np.max(logits))
+        return e / np.sum(e)
+
+
+def logsumexp_stable(z: ArrayLike, dtype: np.dtype | str | None = None) -> np.floating:
+    r"""Log of the sum of exponentials, with the max shift.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D and non-empty.
+    dtype : numpy dtype or str, optional
+        Format to compute in; defaults to the dtype of `z`.
+
+    Returns
+    -------
+    numpy floating
+        ``log(sum(exp(z)))`` in `dtype`, finite for finite logits.
+
+    Notes
+    -----
+    .. math:: \log \sum_k e^{z_k} = m + \log \sum_k e^{z_k - m}, \quad m = \max_k z_k
+    """
+    logits = _as_logits(z, dtype)
+    if logits.size == 0:
+        raise ValueError("logsumexp needs at least one logit; got an empty list")
+    with np.errstate(all="ignore"):
+        m = np.max(logits)
+        if not np.isfinite(m):
+            # -inf (all logits -inf), +inf or nan: the shift is undefined and m is the answer.
+            return m
+        return m + np.log(np.sum(np.exp(logits - m)))
+
+
+def log_softmax_stable(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    r"""Log-probabilities computed without ever forming the probabilities.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D.
+    dtype : numpy dtype or str, optional
+        Format to compute in; defaults to the dtype of `z`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``log(softmax(z))``; finite for finite logits even where the probability
+        itself would underflow to 0.
+
+    Notes
+    -----
+    .. math:: \log p_j = z_j - \log \sum_k e^{z_k}
+    """
+    logits = _as_logits(z, dtype)
+    if logits.size == 0:
+        return logits.copy()
+    with np.errstate(all="ignore"):
+        return logits - logsumexp_stable(logits)
+
+
+def cross_entropy_naive(z: ArrayLike, y: int, dtype: np.dtype | str | None = None) -> np.floating:
+    r"""Cross-entropy as ``-log`` of the naive softmax probability of the true class.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D and non-empty.
+    y : int
+        True class, ``0 <= y < len(z)``.
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy floating
+        ``nan`` when the naive softmax overflows, ``inf`` when ``p_y``
+        underflows to 0.
+
+    Notes
+    -----
+    .. math:: L = -\log \frac{e^{z_y}}{\sum_k e^{z_k}}
+    """
+    logits = _as_logits(z, dtype)
+    _check_class(y, logits.size)
+    with np.errstate(all="ignore"):
+        return -np.log(softmax_naive(logits)[y])
+
+
+def cross_entropy_keras_probs(
+    p: ArrayLike, y: int, dtype: np.dtype | str | None = None
+) -> np.floating:
+    r"""Replica of Keras' sparse categorical cross-entropy on probabilities.
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities (for example the output of a softmax layer that Keras
+        cannot see through), 1-D and non-empty.
+    y : int
+        True class.
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy floating
+        The loss; at most ``-log(epsilon) + log(1 + ...)``, about 16.118 in
+        float32, however wrong the prediction.
+
+    Notes
+    -----
+    Keras clips, takes the log and hands the result to
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits``, which renormalises:
+
+    .. math::
+        q_j = \mathrm{clip}(p_j, \epsilon, 1 - \epsilon), \quad
+        L = \log \sum_k e^{\log q_k} - \log q_y
+    """
+    probs = _as_logits(p, dtype)
+    _check_class(y, probs.size)
+    eps = probs.dtype.type(KERAS_EPSILON)
+    one = probs.dtype.type(1)
+    with np.errstate(all="ignore"):
+        log_q = np.log(np.clip(probs, eps, one - eps))
+        return logsumexp_stable(log_q) - log_q[y]
+
+
+def cross_entropy_from_logits(
+    z: ArrayLike, y: int, dtype: np.dtype | str | None = None
+) -> np.floating:
+    r"""Cross-entropy straight from the logits (``from_logits=True``).
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D and non-empty.
+    y : int
+        True class.
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy floating
+        The loss, finite for finite logits, accurate even when ``p_y`` is far
+        below the smallest float.
+
+    Notes
+    -----
+    .. math:: L = \log \sum_k e^{z_k} - z_y = m + \log \sum_k e^{z_k - m} - z_y
+    """
+    logits = _as_logits(z, dtype)
+    _check_class(y, logits.size)
+    with np.errstate(all="ignore"):
+        return logsumexp_stable(logits) - logits[y]
+
+
+def softmax_gradient(p: ArrayLike, y: int) -> NDArray[np.floating]:
+    r"""Gradient of the cross-entropy with respect to the logits.
+
+    Parameters
+    ----------
+    p : array_like
+        Softmax probabilities, 1-D and non-empty.
+    y : int
+        True class.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``p - onehot(y)`` in the dtype of `p`; ``nan`` wherever `p` is.
+
+    Notes
+    -----
+    .. math:: \frac{\partial L}{\partial z_j} = p_j - [j = y]
+    """
+    probs = _as_logits(p)
+    _check_class(y, probs.size)
+    onehot = np.zeros_like(probs)
+    onehot[y] = 1
+    with np.errstate(all="ignore"):
+        return probs - onehot
+
+
+def sigmoid_naive(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    r"""Logistic sigmoid as written in the textbook.
+
+    Parameters
+    ----------
+    z : array_like
+        Logit(s).
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``1 / (1 + exp(-z))``. It rounds to exactly 1 once ``exp(-z)`` falls
+        below half an ULP of 1 (near z = 36.7 in float64, 16.6 in float32).
+
+    Notes
+    -----
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}
+    """
+    x = np.asarray(z, dtype=dtype) if dtype is not None else np.asarray(z, dtype=float)
+    with np.errstate(all="ignore"):
+        return x.dtype.type(1) / (x.dtype.type(1) + np.exp(-x))
+
+
+def binary_cross_entropy_naive(
+    z: ArrayLike, y: int, dtype: np.dtype | str | None = None
+) -> NDArray[np.floating]:
+    r"""Binary cross-entropy on the naive sigmoid.
+
+    Parameters
+    ----------
+    z : array_like
+        Logit(s).
+    y : int
+        Label, 0 or 1.
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``inf`` once the sigmoid saturates to exactly 0 or 1 against the label.
+
+    Notes
+    -----
+    .. math:: a = \sigma(z), \quad L = -y \log a - (1 - y) \log(1 - a)
+    """
+    _check_label(y)
+    a = sigmoid_naive(z, dtype)
+    with np.errstate(all="ignore"):
+        return -np.log(a) if y == 1 else -np.log(a.dtype.type(1) - a)
+
+
+def binary_cross_entropy_keras_probs(
+    a: ArrayLike, y: int, dtype: np.dtype | str | None = None
+) -> NDArray[np.floating]:
+    r"""Replica of Keras' binary cross-entropy on a probability.
+
+    Parameters
+    ----------
+    a : array_like
+        Probability (sigmoid output) or probabilities.
+    y : int
+        Label, 0 or 1.
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy.ndarray
+        The loss, bounded by the clip: at most about 16.118 for ``y = 1`` and
+        15.942 for ``y = 0`` in float32.
+
+    Notes
+    -----
+    .. math::
+        q = \mathrm{clip}(a, \epsilon, 1 - \epsilon), \quad
+        L = -y \log q - (1 - y) \log(1 - q)
+    """
+    _check_label(y)
+    q = np.asarray(a, dtype=dtype) if dtype is not None else np.asarray(a, dtype=float)
+    eps = q.dtype.type(KERAS_EPSILON)
+    one = q.dtype.type(1)
+    with np.errstate(all="ignore"):
+        q = np.clip(q, eps, one - eps)
+        return -np.log(q) if y == 1 else -np.log(one - q)
+
+
+def binary_cross_entropy_from_logits(
+    z: ArrayLike, y: int, dtype: np.dtype | str | None = None
+) -> NDArray[np.floating]:
+    r"""Binary cross-entropy straight from the logit, as TensorFlow computes it.
+
+    Parameters
+    ----------
+    z : array_like
+        Logit(s).
+    y : int
+        Label, 0 or 1.
+    dtype : numpy dtype or str, optional
+        Format to compute in.
+
+    Returns
+    -------
+    numpy.ndarray
+        The loss, finite and accurate for every finite logit.
+
+    Notes
+    -----
+    The form of ``tf.nn.sigmoid_cross_entropy_with_logits``:
+
+    .. math:: L = \max(z, 0) - z y + \log(1 + e^{-|z|})
+    """
+    _check_label(y)
+    x = np.asarray(z, dtype=dtype) if dtype is not None else np.asarray(z, dtype=float)
+    label = x.dtype.type(y)
+    with np.errstate(all="ignore"):
+        return np.maximum(x, 0) - x * label + np.log1p(np.exp(-np.abs(x)))
+
+
+def _check_label(y: int) -> None:
+    if y not in (0, 1):
+        raise ValueError(f"a binary label is 0 or 1; got {y}")
+
+
+def exp_overflow_threshold(dtype: np.dtype | str) -> float:
+    r"""Return ``log(max)``, the largest logit whose ``exp`` is finite in `dtype`.
+
+    Parameters
+    ----------
+    dtype : numpy dtype or str
+        The float format.
+
+    Returns
+    -------
+    float
+        About 11.09 for float16, 88.72 for float32 and 709.78 for float64.
+
+    Notes
+    -----
+    .. math:: z^* = \ln(\mathrm{max}), \quad e^{z} = \infty \text{ for } z > z^*
+    """
+    return float(np.log(np.float64(np.finfo(dtype).max)))
+
+
+def sigmoid_saturation_point(dtype: np.dtype | str) -> float:
+    """Return the smallest logit at which the naive sigmoid is exactly 1 in `dtype`.
+
+    Parameters
+    ----------
+    dtype : numpy dtype or str
+        The float format.
+
+    Returns
+    -------
+    float
+        About 36.74 in float64, 16.64 in float32 and 8.32 in float16.
+
+    Notes
+    -----
+    ``1 / (1 + e^{-z})`` rounds to 1 once ``e^{-z}`` is below half an ULP of 1.
+    The search bisects over the representable values of `dtype`.
+    """
+    dt = np.dtype(dtype)
+    lo, hi = dt.type(0), dt.type(100)
+    while np.nextafter(lo, hi) < hi:
+        mid = dt.type((float(lo) + float(hi)) / 2)
+        if mid in (lo, hi):
+            mid = np.nextafter(lo, hi)
+        if sigmoid_naive(mid, dt) == 1:
+            hi = mid
+        else:
+            lo = mid
+    return float(hi)

@@ -1,0 +1,19 @@
+"""Home: the lesson path, one card per experience in lesson order."""
+
+import streamlit as st
+
+from core.lesson import LESSONS
+
+st.title("Softmax Lab")
+st.markdown(
+    "Softmax turns a network's scores (**logits**) into probabilities. Written the textbook "
+    "way it overflows, underflows and quietly returns `nan`; written carefully it never "
+    "does. Follow the path below: each step shows one reason why Keras asks for "
+    "`from_logits=True`."
+)
+
+for lesson in LESSONS:
+    with st.container(border=True):
+        st.subheader(f"{lesson.number}. {lesson.title}")
+        st.markdown(lesson.teaches)
+        st.page_link(lesson.page, label=f"Open: {lesson.title}", icon=":material/arrow_forward:")
