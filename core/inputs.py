@@ -106,12 +106,13 @@ def parse_logit_list(
         raise ValueError(
             f"that is {len(tokens):,} logits; this page takes {min_count} to {max_count}"
         )
-    if len(tokens) < min_count:
+    values = [parse_number(t, "logit") for t in tokens]
+    if len(values) < min_count:
         raise ValueError(
-            f"that is {len(tokens)} logit; softmax needs at least {min_count} "
+            f"that is {len(values)} logit; softmax needs at least {min_count} "
             "(use binary mode for a single logit)"
         )
-    return [parse_number(t, "logit") for t in tokens]
+    return values
 
 
 def format_logit_list(values: list[float]) -> str:

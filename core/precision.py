@@ -250,10 +250,12 @@ def ulp_distance(a: float | np.floating, b: float | np.floating, dtype: np.dtype
     x, y = np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype)
     if np.isnan(x) or np.isnan(y) or np.isinf(x) or np.isinf(y):
         return 0 if (x == y or (np.isnan(x) and np.isnan(y))) else None
-    int_type = np.dtype(f"int{dtype.itemsize * 8}")
+    bits = dtype.itemsize * 8
+    uint_type = np.dtype(f"uint{bits}")
 
     def ordinal(v: np.ndarray) -> int:
-        bits = int(v.view(int_type))
-        return bits if bits >= 0 else -(bits & ~(1 << (dtype.itemsize * 8 - 1)))
+        pattern = int(v.view(uint_type))
+        magnitude = pattern & ((1 << (bits - 1)) - 1)
+        return -magnitude if pattern >> (bits - 1) else magnitude
 
     return abs(ordinal(x) - ordinal(y))

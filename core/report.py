@@ -422,23 +422,34 @@ def binary_report(z: float, y: int, dtype_name: str) -> BinaryReport:
     )
     losses = _losses(computed, exact_loss, dtype)
     saturation = sm.sigmoid_saturation_point(dtype)
-    if a_naive == 1 or a_naive == 0:
-        side = "1" if a_naive == 1 else "0"
-        bad = (y == 0 and a_naive == 1) or (y == 1 and a_naive == 0)
+    naive, keras = losses[0].value, losses[1].value
+    if a_naive in (0, 1):
+        where = f"from about z = {saturation:.1f}" if a_naive == 1 else "far below 0"
+        reason = (
+            "its other term is 0 · log(0) = 0 · (−inf) = nan"
+            if np.isnan(naive)
+            else "log(0) = −inf, so the naive loss is inf"
+        )
         messages.append(
             Message(
-                "error" if bad else "warning",
-                f"The sigmoid rounds to exactly {side} in {dtype.name} (from about "
-                f"z = {saturation:.1f} for 1)"
-                + (
-                    f", so the naive loss takes log(0) = −inf and is inf; Keras clips and stops "
-                    f"at {format_float(losses[1].value)}."
-                    if bad
-                    else "; the naive loss is 0 while the true loss is tiny but positive."
-                ),
+                "error",
+                f"The sigmoid rounds to exactly {int(a_naive)} in {dtype.name} ({where}): "
+                f"{reason}. The loss from logits never forms σ(z) and stays exact.",
             )
         )
-    else:
+    if not np.isfinite(keras):
+        messages.append(
+            Message(
+                "error",
+                f"Keras' clip cannot help in {dtype.name}: 1 − 1e-7 rounds to exactly 1 there, "
+                f"so the clipped probability can still be 1 and the loss is {format_float(keras)}.",
+            )
+        )
+    elif a_naive in (0, 1):
+        messages.append(
+            Message("warning", f"Keras on probabilities clips and stops at {format_float(keras)}.")
+        )
+    if not messages:
         messages.append(
             Message(
                 "info",
@@ -541,17 +552,39 @@ class KerasComparison:
         What TensorFlow/Keras computed.
     ulps : int or None
         Distance between the two in the dtype (None if one is not finite).
+    tolerance : float
+        Four epsilons of the dtype, relative to the loss's scale.
     """
 
     setup: str
     ours: float
     keras: float
     ulps: int | None
+    tolerance: float = 0.0
 
     @property
     def agrees(self) -> bool:
-        """Whether the two are within 4 ULPs (or are the same nan/inf)."""
-        return self.ulps is not None and self.ulps <= 4
+        """Whether the two agree up to rounding.
+
+        Both ``nan``, the same infinity, or ``|ours - keras|`` within four
+        epsilons of the loss's scale, ``max(1, |loss|)``: the losses are built
+        from terms of at least that size (``log`` of a sum of at least 1), so
+        a smaller difference is rounding, not a different method.
+        """
+        if np.isnan(self.ours) or np.isnan(self.keras):
+            return bool(np.isnan(self.ours) and np.isnan(self.keras))
+        if np.isinf(self.ours) or np.isinf(self.keras):
+            return self.ours == self.keras
+        return abs(self.ours - self.keras) <= self.tolerance * max(1.0, abs(self.keras))
+
+    @property
+    def verdict(self) -> str:
+        """A short word for the page: same, within rounding, or differs."""
+        if self.ulps == 0:
+            return "✓ same"
+        if self.agrees:
+            return f"✓ same up to rounding ({self.ulps} ULP)" if self.ulps else "✓ same"
+        return "✗ differs"
 
 
 def compare_with_keras(
@@ -571,6 +604,7 @@ def compare_with_keras(
         Float format of the computation.
     keras_result : dict
         One entry of the list returned by `core.tf_tasks.keras_loss_check`.
+        Its probabilities feed the rows of a plain TensorFlow softmax/sigmoid.
 
     Returns
     -------
@@ -581,6 +615,9 @@ def compare_with_keras(
     dtype = as_dtype(dtype_name)
     with np.errstate(all="ignore"):
         logits = np.asarray(z, dtype=dtype)
+    # The clipped-probability rows start from TensorFlow's own probabilities, so
+    # they compare the loss formulas, not two implementations of exp.
+    tf_probs = np.asarray(keras_result["probabilities"], dtype=dtype)
     if mode == "binary":
         a_naive = sm.sigmoid_naive(logits[0])
         rows = (
@@ -592,7 +629,7 @@ def compare_with_keras(
             (
                 "tf.math.sigmoid output + BinaryCrossentropy()",
                 "tf_sigmoid",
-                sm.binary_cross_entropy_keras_probs(a_naive, y),
+                sm.binary_cross_entropy_keras_probs(tf_probs[0], y),
             ),
             (
                 "hand-written 1/(1+exp(−z)) + BinaryCrossentropy()",
@@ -615,7 +652,7 @@ def compare_with_keras(
             (
                 "tf.nn.softmax output + SparseCategoricalCrossentropy()",
                 "tf_softmax",
-                sm.cross_entropy_keras_probs(sm.softmax_stable(logits), y),
+                sm.cross_entropy_keras_probs(tf_probs, y),
             ),
             (
                 "hand-written exp(z)/Σexp(z) + SparseCategoricalCrossentropy()",
@@ -628,12 +665,14 @@ def compare_with_keras(
                 sm.cross_entropy_from_logits(logits, y),
             ),
         )
+    tolerance = 4 * float(np.finfo(dtype).eps)
     return [
         KerasComparison(
             setup,
             float(ours),
             float(keras_result[key]),
             ulp_distance(ours, keras_result[key], dtype),
+            tolerance,
         )
         for setup, key, ours in rows
     ]

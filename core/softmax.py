@@ -19,10 +19,16 @@ KERAS_EPSILON = 1e-7
 """``keras.backend.epsilon()``, the clip used when a loss receives probabilities."""
 
 
-def _as_logits(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
-    array = np.asarray(z, dtype=dtype if dtype is not None else None)
+def _as_float_array(x: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    # Keep the input's own float format unless one is asked for; ints become float64.
+    array = np.asarray(x, dtype=dtype)
     if not np.issubdtype(array.dtype, np.floating):
         array = array.astype(np.float64)
+    return array
+
+
+def _as_logits(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+    array = _as_float_array(z, dtype)
     if array.ndim != 1:
         raise ValueError(f"logits must be a 1-D list of numbers; got shape {array.shape}")
     return array
@@ -242,12 +248,14 @@ def cross_entropy_from_logits(
 
     Notes
     -----
-    .. math:: L = \log \sum_k e^{z_k} - z_y = m + \log \sum_k e^{z_k - m} - z_y
+    .. math:: L = \log \sum_k e^{z_k} - z_y = \log \sum_k e^{z_k - m} - (z_y - m)
     """
     logits = _as_logits(z, dtype)
     _check_class(y, logits.size)
     with np.errstate(all="ignore"):
-        return logsumexp_stable(logits) - logits[y]
+        shifted = logits - np.max(logits)
+        # Subtract the shifted z_y, not z_y from m + log(sum): no large m to cancel.
+        return np.log(np.sum(np.exp(shifted))) - shifted[y]
 
 
 def softmax_gradient(p: ArrayLike, y: int) -> NDArray[np.floating]:
@@ -297,7 +305,7 @@ def sigmoid_naive(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[
     -----
     .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}
     """
-    x = np.asarray(z, dtype=dtype) if dtype is not None else np.asarray(z, dtype=float)
+    x = _as_float_array(z, dtype)
     with np.errstate(all="ignore"):
         return x.dtype.type(1) / (x.dtype.type(1) + np.exp(-x))
 
@@ -319,7 +327,8 @@ def binary_cross_entropy_naive(
     Returns
     -------
     numpy.ndarray
-        ``inf`` once the sigmoid saturates to exactly 0 or 1 against the label.
+        ``inf`` once the sigmoid saturates to exactly 0 or 1 against the label,
+        ``nan`` when it saturates towards the label (``0 * log(0)``).
 
     Notes
     -----
@@ -327,8 +336,16 @@ def binary_cross_entropy_naive(
     """
     _check_label(y)
     a = sigmoid_naive(z, dtype)
+    return _binary_cross_entropy_formula(a, y)
+
+
+def _binary_cross_entropy_formula(a: NDArray[np.floating], y: int) -> NDArray[np.floating]:
+    # Both terms, as written: where a rounds to exactly 0 or 1 the unused term is
+    # 0 * log(0) = nan, a real failure of the formula (Keras computes it this way too).
+    one = a.dtype.type(1)
+    label = a.dtype.type(y)
     with np.errstate(all="ignore"):
-        return -np.log(a) if y == 1 else -np.log(a.dtype.type(1) - a)
+        return -(label * np.log(a) + (one - label) * np.log(one - a))
 
 
 def binary_cross_entropy_keras_probs(
@@ -349,7 +366,8 @@ def binary_cross_entropy_keras_probs(
     -------
     numpy.ndarray
         The loss, bounded by the clip: at most about 16.118 for ``y = 1`` and
-        15.942 for ``y = 0`` in float32.
+        15.942 for ``y = 0`` in float32. In float16 ``1 - epsilon`` rounds to 1,
+        so the clip fails: ``inf`` against the label and ``nan`` towards it.
 
     Notes
     -----
@@ -358,12 +376,11 @@ def binary_cross_entropy_keras_probs(
         L = -y \log q - (1 - y) \log(1 - q)
     """
     _check_label(y)
-    q = np.asarray(a, dtype=dtype) if dtype is not None else np.asarray(a, dtype=float)
+    q = _as_float_array(a, dtype)
     eps = q.dtype.type(KERAS_EPSILON)
     one = q.dtype.type(1)
     with np.errstate(all="ignore"):
-        q = np.clip(q, eps, one - eps)
-        return -np.log(q) if y == 1 else -np.log(one - q)
+        return _binary_cross_entropy_formula(np.clip(q, eps, one - eps), y)
 
 
 def binary_cross_entropy_from_logits(
@@ -392,7 +409,7 @@ def binary_cross_entropy_from_logits(
     .. math:: L = \max(z, 0) - z y + \log(1 + e^{-|z|})
     """
     _check_label(y)
-    x = np.asarray(z, dtype=dtype) if dtype is not None else np.asarray(z, dtype=float)
+    x = _as_float_array(z, dtype)
     label = x.dtype.type(y)
     with np.errstate(all="ignore"):
         return np.maximum(x, 0) - x * label + np.log1p(np.exp(-np.abs(x)))

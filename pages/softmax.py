@@ -250,10 +250,13 @@ def loss_metrics(losses, dtype_name: str) -> None:
                     format_float(loss.value),
                     help=helps[loss.key],
                 )
-                st.caption(
-                    f"rel. error {format_error(loss.relative_error)} · "
-                    f"{format_error(loss.ulp_error)} ULP"
-                )
+                if loss.relative_error is None:
+                    st.caption("broken: no finite value to compare")
+                else:
+                    st.caption(
+                        f"rel. error {format_error(loss.relative_error)} · "
+                        f"{format_error(loss.ulp_error)} ULP"
+                    )
 
 
 def show_messages(messages) -> None:
@@ -388,7 +391,7 @@ def tf_check(case: dict) -> None:
                 "Keras model ending + loss": [f"<code>{r.setup}</code>" for r in rows],
                 "Softmax Lab": [format_float(r.ours) for r in rows],
                 "TensorFlow": [format_float(r.keras) for r in rows],
-                "agree": ["✓ same" if r.agrees else f"✗ {r.ulps} ULP apart" for r in rows],
+                "agree": [r.verdict for r in rows],
             }
         ),
         unsafe_allow_html=True,

@@ -10,7 +10,10 @@ PRESENT_KEY = "present"
 
 _TABLE_CSS = """
 <style>
-table.lab { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+div.lab-scroll { overflow-x: auto; }
+table.lab {
+  font-size: 0.9rem; border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums;
+}
 table.lab th, table.lab td {
   border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right;
 }
@@ -75,4 +78,7 @@ def html_table(columns: dict[str, list[str]]) -> str:
     head = "".join(f"<th>{title}</th>" for title in columns)
     rows = zip(*columns.values(), strict=True)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f'<table class="lab"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'<div class="lab-scroll"><table class="lab"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )

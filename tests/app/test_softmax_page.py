@@ -1,0 +1,199 @@
+"""The softmax page in AppTest: controls, numbers, URL state and bad input."""
+
+import pytest
+
+from tests.app.helpers import metrics, open_app_page, texts
+
+PAGE = "pages/softmax.py"
+
+
+def open_softmax(**query):
+    return open_app_page(PAGE, **query)
+
+
+def losses(at):
+    values = metrics(at)
+    return {label.split(" (")[0]: value for label, value in values.items()}
+
+
+def test_default_is_the_textbook_case():
+    at = open_softmax()
+    assert at.text_input(key="sm.text").value == "2, 1, 0.1"
+    assert at.radio(key="sm.dtype").value == "float32"
+    got = losses(at)
+    assert got["From logits"] == "0.41703"
+    assert got["Naive −log(p_y)"] == "0.41703007"
+    assert got["Exact reference"] == "0.4170300164247081"
+    assert len(at.slider) == 4  # three logits and the shift
+
+
+def test_url_opens_the_seed_case():
+    at = open_softmax(z="1000,0,-1000", y="2")
+    got = losses(at)
+    assert got["Naive −log(p_y)"] in ("nan", "inf")
+    assert got["Keras on probabilities"] == "16.118095"
+    assert got["From logits"] == "2000"
+    assert got["Exact reference"] == "2000"
+    assert "overflows float32 above about 88.72" in texts(at.error)
+    assert "inf/inf is nan" in texts(at.error)
+
+
+def test_url_with_dtype():
+    at = open_softmax(z="1000,999,998", dtype="float64")
+    assert at.radio(key="sm.dtype").value == "float64"
+    assert "709.78" in texts(at.error)
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"z": "abc"}, "'abc' is not a number"),
+        ({"z": "1e999,1"}, "overflows float64"),
+        ({"z": "nan,1"}, "nan"),
+        ({"z": ", ,"}, "type 2 to 10 numbers"),
+        ({"z": ",".join(["1"] * 10_000)}, "characters"),
+        ({"y": "9"}, "true class"),
+        ({"T": "0"}, "positive"),
+        ({"T": "-2"}, "positive"),
+        ({"dtype": "float8"}, "float8"),
+        ({"mode": "odd"}, "multi or binary"),
+    ],
+)
+def test_bad_url_values_fall_back_with_a_notice(query, fragment):
+    at = open_softmax(**query)
+    assert fragment in texts(at.warning)
+    assert losses(at)["From logits"]  # the page still computes
+
+
+@pytest.mark.parametrize(
+    ("typed", "fragment"),
+    [
+        ("abc", "'abc' is not a number"),
+        ("1e999, 2", "overflows float64"),
+        ("nan, 1", "nan"),
+        (", ,", "type 2 to 10 numbers"),
+        ("", "type 2 to 10 numbers"),
+        (", ".join(["1"] * 10_000), "characters"),
+    ],
+)
+def test_bad_typed_logits_keep_the_previous_ones(typed, fragment):
+    at = open_softmax(z="1000,999,998")
+    at.text_input(key="sm.text").input(typed).run()
+    assert not at.exception
+    assert fragment in texts(at.error)
+    assert "Keeping the previous logits" in texts(at.error)
+    assert at.slider(key="sm.z0").value == 1000
+    assert losses(at)["From logits"] == "0.407606"
+
+
+def test_typing_logits_updates_sliders_range_and_url():
+    at = open_softmax()
+    at.text_input(key="sm.text").input("1000, 999, 998, 0").run()
+    assert at.number_input(key="sm.n").value == 4
+    assert at.selectbox(key="sm.range").value == 1000
+    assert [at.slider(key=f"sm.z{i}").value for i in range(4)] == [1000, 999, 998, 0]
+    assert at.query_params["z"] == "1000,999,998,0"
+
+
+def test_moving_a_slider_updates_text_and_numbers():
+    at = open_softmax()
+    at.slider(key="sm.z0").set_value(9.5).run()
+    assert at.text_input(key="sm.text").value == "9.5, 1, 0.1"
+    assert at.query_params["z"] == "9.5,1,0.1"
+
+
+def test_presets():
+    at = open_softmax()
+    at.button(key="sm.preset.float16").click().run()
+    assert at.radio(key="sm.dtype").value == "float16"
+    assert at.text_input(key="sm.text").value == "12, 0, -12"
+    assert "11.09" in texts(at.error)
+    at.button(key="sm.preset.confident-wrong").click().run()
+    got = losses(at)
+    assert got["Naive −log(p_y)"] == "inf"
+    assert got["Keras on probabilities"] == "16.118095"
+    assert got["From logits"] == "110.000046"
+    assert at.query_params["y"] == "2"
+
+
+def test_shift_breaks_naive_but_not_stable():
+    at = open_softmax()
+    before = losses(at)["From logits"]
+    at.slider(key="sm.c").set_value(9.0).run()  # the range is ±10
+    at.selectbox(key="sm.range").select(100).run()
+    at.slider(key="sm.c").set_value(95.0).run()
+    got = losses(at)
+    assert got["Naive −log(p_y)"] == "nan"
+    # Only the rounding of z + c in float32 moves the stable result.
+    assert float(got["From logits"]) == pytest.approx(float(before), rel=1e-6)
+
+
+def test_fewer_and_more_classes():
+    at = open_softmax(z="1,2,3", y="2")
+    at.number_input(key="sm.n").set_value(2).run()
+    assert at.text_input(key="sm.text").value == "1, 2"
+    assert at.selectbox(key="sm.y").value == 0
+    at.number_input(key="sm.n").set_value(5).run()
+    assert at.text_input(key="sm.text").value == "1, 2, 0, 0, 0"
+
+
+def test_narrowing_the_range_clamps_with_a_notice():
+    at = open_softmax(z="1000,999,998")
+    at.selectbox(key="sm.range").select(10).run()
+    assert at.text_input(key="sm.text").value == "10, 10, 10"
+    assert "clamped" in texts(at.warning)
+
+
+def test_temperature():
+    at = open_softmax()
+    at.number_input(key="sm.T").set_value(10.0).run()
+    assert at.query_params["T"] == "10"
+    assert losses(at)["From logits"] == "1.0049595"
+
+
+def test_binary_mode():
+    at = open_softmax(mode="binary", z="40", y="0", dtype="float64")
+    got = losses(at)
+    assert got["Naive"] == "inf"
+    assert got["From logits"] == "40"
+    assert got["Keras on probabilities"] == "16.118095651484676"
+    assert "rounds to exactly 1 in float64" in texts(at.error)
+    at.radio(key="sm.by").set_value(1).run()
+    assert losses(at)["Naive"] == "nan"
+    assert "0 · log(0)" in texts(at.error)
+    assert at.query_params["mode"] == "binary"
+
+
+def test_switching_mode_keeps_state():
+    at = open_softmax(z="5,4,3")
+    at.radio(key="sm.mode").set_value("binary").run()
+    at.radio(key="sm.mode").set_value("multi").run()
+    assert at.text_input(key="sm.text").value == "5, 4, 3"
+
+
+def test_state_survives_leaving_and_returning():
+    at = open_softmax(z="7,6,5", dtype="float64")
+    at.switch_page("pages/home.py")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert at.text_input(key="sm.text").value == "7, 6, 5"
+    assert at.radio(key="sm.dtype").value == "float64"
+    assert at.query_params["z"] == "7,6,5"
+
+
+@pytest.mark.tensorflow
+def test_check_with_tensorflow():
+    at = open_softmax(z="1000,0,-1000", y="2", timeout=120)
+    at.button(key="sm.tf_button").click().run()
+    import time
+
+    deadline = time.monotonic() + 120
+    while "TensorFlow" not in texts(at.markdown) or "✓" not in texts(at.markdown):
+        assert time.monotonic() < deadline, "no TensorFlow result"
+        time.sleep(0.5)
+        at.run()
+    table = texts(at.markdown)
+    assert "✗" not in table
+    assert "SparseCategoricalCrossentropy(from_logits=True)" in table
+    assert "2000" in table and "16.118095" in table
