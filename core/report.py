@@ -546,10 +546,10 @@ class KerasComparison:
     ----------
     setup : str
         The Keras model ending and loss, as code.
-    ours : float
-        Softmax Lab's replica.
-    keras : float
-        What TensorFlow/Keras computed.
+    ours : numpy floating
+        Softmax Lab's replica, in the case's dtype.
+    keras : numpy floating
+        What TensorFlow/Keras computed, in the case's dtype.
     ulps : int or None
         Distance between the two in the dtype (None if one is not finite).
     tolerance : float
@@ -557,8 +557,8 @@ class KerasComparison:
     """
 
     setup: str
-    ours: float
-    keras: float
+    ours: np.floating
+    keras: np.floating
     ulps: int | None
     tolerance: float = 0.0
 
@@ -575,7 +575,8 @@ class KerasComparison:
             return bool(np.isnan(self.ours) and np.isnan(self.keras))
         if np.isinf(self.ours) or np.isinf(self.keras):
             return self.ours == self.keras
-        return abs(self.ours - self.keras) <= self.tolerance * max(1.0, abs(self.keras))
+        difference = abs(float(self.ours) - float(self.keras))
+        return difference <= self.tolerance * max(1.0, abs(float(self.keras)))
 
     @property
     def verdict(self) -> str:
@@ -669,8 +670,8 @@ def compare_with_keras(
     return [
         KerasComparison(
             setup,
-            float(ours),
-            float(keras_result[key]),
+            dtype.type(ours),
+            dtype.type(keras_result[key]),
             ulp_distance(ours, keras_result[key], dtype),
             tolerance,
         )

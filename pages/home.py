@@ -3,6 +3,9 @@
 import streamlit as st
 
 from core.lesson import LESSONS
+from ui.layout import require_navigation
+
+require_navigation()
 
 st.title("Softmax Lab")
 st.markdown(

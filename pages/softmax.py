@@ -7,7 +7,7 @@ from core import report as rp
 from core import softmax as sm
 from core.precision import DTYPE_NAMES, format_error, format_exact, format_float
 from core.tf_tasks import KERAS_LOSS_CHECK
-from ui.layout import chart_style, html_table
+from ui.layout import chart_style, html_table, require_navigation
 from ui.urlstate import incoming_params, write_params
 from ui.workers import session_owner, worker_pool
 
@@ -17,6 +17,7 @@ RANGES = (10, 100, 1000, 100_000)
 STEPS = {10: 0.01, 100: 0.1, 1000: 1.0, 100_000: 10.0}
 BINARY_LIMIT = 1000.0
 ss = st.session_state
+require_navigation()
 
 
 # ----- state -----
@@ -33,6 +34,9 @@ def set_logits(values: list[float]) -> None:
     r = fitting_range(values)
     if r is not None and ss.get("sm.range", 0) < r:
         ss["sm.range"] = r
+        # The shift slider's bounds change with the range; restart it at 0 rather than
+        # let the browser clamp its old position to the new bounds.
+        ss["sm.c"] = 0.0
     for i, v in enumerate(values):
         ss[f"sm.z{i}"] = float(v)
     ss["sm.text"] = inputs.format_logit_list(values)
@@ -338,18 +342,23 @@ def keras_truth() -> None:
     )
 
 
+def submit_tf_check(case: dict) -> None:
+    job = worker_pool().submit(KERAS_LOSS_CHECK, {"cases": [case]}, owner=session_owner())
+    ss["sm.tf_job"] = job.id
+    ss["sm.tf_case"] = case
+
+
 def tf_check(case: dict) -> None:
     pool = worker_pool()
-    owner = session_owner()
-    if st.button(
+    st.button(
         "Check with TensorFlow",
         key="sm.tf_button",
         icon=":material/science:",
+        on_click=submit_tf_check,
+        args=(case,),
         help="Computes the same losses with real TensorFlow/Keras in a worker process. "
         "The first check takes a few seconds while TensorFlow loads.",
-    ):
-        ss["sm.tf_job"] = pool.submit(KERAS_LOSS_CHECK, {"cases": [case]}, owner=owner).id
-        ss["sm.tf_case"] = case
+    )
     job = pool.get(ss.get("sm.tf_job", ""))
     if job is None:
         return
@@ -406,7 +415,8 @@ def multi_class_page() -> dict:
     show_messages(report.messages)
     st.subheader("Per class")
     per_class_table(report)
-    left, right = st.columns(2)
+    # Side by side on a laptop, one under the other on a projector.
+    left, right = (st.container(), st.container()) if style.font_size > 16 else st.columns(2)
     left.plotly_chart(
         figures.probability_bars(
             report.p_naive, report.p_stable, [float(p) for p in report.p_exact], y, style

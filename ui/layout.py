@@ -27,9 +27,25 @@ _PROJECTOR_CSS = """
 <style>
 html { font-size: 24px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
 </style>
 """
+
+
+def require_navigation() -> None:
+    """Send a page that Streamlit ran on its own back through ``app.py``.
+
+    Streamlit decides once per server process, from the existence of a
+    ``pages/`` folder, to serve the legacy multipage mode; it leaves that mode
+    only when some run calls ``st.navigation``. Until then a deep link (a
+    teacher's ``/softmax?z=...`` as the first request after a restart) runs the
+    page file alone, without the sidebar or the URL handling of ``app.py``.
+    Every page calls this first: it ends the legacy mode and reruns.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def presentation_toggle() -> bool:

@@ -32,5 +32,13 @@ def test_presentation_mode_is_off_by_default():
     assert "present" not in at.query_params
 
 
-# Toggling presentation mode off and keeping it across pages is tested in the browser
-# (tests/browser): AppTest reruns a file page on its own, without the entry file.
+def test_presentation_mode_toggles_and_survives_a_page_switch():
+    at = open_app_page()
+    at.toggle(key="present").set_value(True).run()
+    assert at.query_params["present"] == "1"
+    at.switch_page("pages/softmax.py")
+    at.run()
+    assert at.toggle(key="present").value is True
+    assert at.query_params["present"] == "1"
+    at.toggle(key="present").set_value(False).run()
+    assert "present" not in at.query_params

@@ -124,15 +124,28 @@ def open_page(page: Page, server: Server, path: str = "") -> None:
 
 def wait_idle(page: Page) -> None:
     """Wait until Streamlit reports no script running."""
-    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_selector('[data-testid="stMain"] h1')
+    # Running: the status widget shows; drawing: widgets are still skeletons.
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+              && !document.querySelector('[data-testid="stSkeleton"]')""",
+        timeout=30_000,
     )
-    page.wait_for_timeout(150)
+    page.wait_for_timeout(200)
 
 
 def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot under test-artifacts/screenshots and return its path."""
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    size = page.viewport_size
+    if full_page and size:
+        # Streamlit scrolls inside its own container, so grow the window to fit the page.
+        height = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight"
+        )
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+        page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+    if size:
+        page.set_viewport_size(size)
     return path

@@ -1,0 +1,159 @@
+"""The softmax page in a real browser against a real `streamlit run` server."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import open_page, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def main(page: Page):
+    return page.locator('[data-testid="stMain"]')
+
+
+def expect_metric(page: Page, label_start: str, value: str) -> None:
+    metric = main(page).locator('[data-testid="stMetric"]').filter(has_text=label_start).first
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text(value)
+
+
+def type_logits(page: Page, text: str) -> None:
+    box = main(page).get_by_role("textbox", name="Type or paste logits")
+    box.fill(text)
+    box.press("Enter")
+    wait_idle(page)
+
+
+def assert_no_traceback(page: Page) -> None:
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body
+    assert main(page).locator('[data-testid="stException"]').count() == 0
+
+
+def test_home_card_opens_the_softmax_page(page, server):
+    open_page(page, server)
+    expect(main(page).get_by_role("heading", name="Softmax Lab")).to_be_visible()
+    screenshot(page, "home")
+    main(page).get_by_role("link", name=re.compile("Open: Softmax")).click()
+    wait_idle(page)
+    expect(main(page).get_by_role("heading", name="Softmax & cross-entropy")).to_be_visible()
+    assert page.url.split("?")[0].endswith("/softmax")
+
+
+def test_typing_overflowing_logits(page, server):
+    open_page(page, server, "softmax")
+    expect_metric(page, "From logits", "0.41703")
+    type_logits(page, "1000, 999, 998")
+    expect_metric(page, "Naive", "nan")
+    expect_metric(page, "From logits", "0.407606")
+    expect(main(page).get_by_text("exp(1000) overflows float32 above about 88.72")).to_be_visible()
+    assert "z=1000%2C999%2C998" in page.url or "z=1000,999,998" in page.url
+    screenshot(page, "softmax-overflow")
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("abc", "'abc' is not a number"),
+        ("1e999, 1", "overflows float64"),
+        ("nan, 2", "nan"),
+        (", ,", "type 2 to 10 numbers"),
+        ("", "type 2 to 10 numbers"),
+        (", ".join(["1"] * 10_000), "characters"),
+    ],
+)
+def test_bad_typed_logits(page, server, typed, message):
+    open_page(page, server, "softmax?z=1000,0,-1000&y=2")
+    type_logits(page, typed)
+    expect(main(page).get_by_text(message).first).to_be_visible()
+    expect(main(page).get_by_text("Keeping the previous logits")).to_be_visible()
+    expect_metric(page, "From logits", "2000")
+    assert_no_traceback(page)
+    # The rest of the page keeps working.
+    main(page).get_by_role("button", name="Textbook").click()
+    wait_idle(page)
+    expect_metric(page, "From logits", "0.41703")
+
+
+def test_bad_url_values(page, server):
+    open_page(page, server, "softmax?z=abc&y=9&T=-1&dtype=float8")
+    warnings = main(page).locator('[data-testid="stAlert"]').all_inner_texts()
+    joined = " ".join(warnings)
+    for fragment in ("'abc' is not a number", "true class", "positive", "float8"):
+        assert fragment in joined
+    expect_metric(page, "From logits", "0.41703")
+    assert_no_traceback(page)
+    screenshot(page, "softmax-bad-url")
+
+
+def test_preset_and_slider_keyboard(page, server):
+    open_page(page, server, "softmax")
+    main(page).get_by_role("button", name="float16 breaks early").click()
+    wait_idle(page)
+    expect_metric(page, "Naive", "nan")
+    assert "dtype=float16" in page.url
+    thumb = main(page).locator('[data-testid="stSlider"]').first.get_by_role("slider")
+    thumb.focus()
+    for _ in range(3):
+        thumb.press("ArrowLeft")
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    value = main(page).get_by_role("textbox", name="Type or paste logits").input_value()
+    assert not value.startswith("12,"), value
+    screenshot(page, "softmax-float16")
+
+
+def test_binary_mode(page, server):
+    open_page(page, server, "softmax?mode=binary&z=40&dtype=float64")
+    expect_metric(page, "Naive (float64)", "inf")
+    expect_metric(page, "From logits", "40")
+    label = main(page).locator('[data-testid="stRadio"]').filter(has_text="Label y")
+    label.get_by_text("1", exact=True).click()
+    wait_idle(page)
+    expect_metric(page, "Naive (float64)", "nan")
+    expect(main(page).get_by_text("0 · log(0)")).to_be_visible()
+    screenshot(page, "softmax-binary")
+
+
+def test_presentation_mode_across_pages(page, server):
+    open_page(page, server, "softmax")
+    font = "getComputedStyle(document.documentElement).fontSize"
+    assert page.evaluate(font) == "16px"
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Presentation mode").click()
+    wait_idle(page)
+    assert page.evaluate(font) == "24px"
+    assert "present=1" in page.url
+    screenshot(page, "softmax-presentation")
+    sidebar.get_by_role("link", name="Lesson path").click()
+    wait_idle(page)
+    assert "present=1" in page.url
+    assert page.evaluate(font) == "24px"
+    sidebar.get_by_text("Presentation mode").click()
+    wait_idle(page)
+    assert "present" not in page.url
+    assert page.evaluate(font) == "16px"
+
+
+def test_check_with_tensorflow_and_the_server_never_imports_it(page, server):
+    open_page(page, server, "softmax?z=1000,0,-1000&y=2")
+    main(page).get_by_role("button", name="Check with TensorFlow").click()
+    table = main(page).locator("table.lab").filter(has_text="TensorFlow")
+    expect(table).to_be_visible(timeout=120_000)
+    text = table.inner_text()
+    assert "✗" not in text
+    assert "16.118095" in text and "2000" in text
+    screenshot(page, "softmax-tensorflow")
+    for path in ("", "softmax", "softmax?mode=binary"):
+        open_page(page, server, path)
+    maps = Path(f"/proc/{server.process.pid}/maps").read_text()
+    assert "tensorflow" not in maps.lower(), "the server process loaded TensorFlow"
+    # Workers are started from script threads: collect the children of every thread.
+    threads = Path(f"/proc/{server.process.pid}/task").iterdir()
+    pids = {pid for t in threads for pid in (t / "children").read_text().split()}
+    worker_maps = [Path(f"/proc/{pid}/maps").read_text() for pid in pids]
+    assert any("tensorflow" in m.lower() for m in worker_maps), "TensorFlow ran in no worker"
