@@ -15,7 +15,7 @@ table.lab {
   font-size: 0.9rem; border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums;
 }
 table.lab th, table.lab td {
-  border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right;
+  border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; white-space: nowrap;
 }
 table.lab th { background: #f3f4f6; white-space: nowrap; }
 table.lab td:first-child, table.lab th:first-child { text-align: left; }
