@@ -73,7 +73,10 @@ def _figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.F
     return go.Figure(spec, _validate=False)
 
 
-def _vline(x: float, text: str, color: str, width: float, font_size: int) -> tuple[dict, dict]:
+def _vline(
+    x: float, text: str, color: str, width: float, font_size: int, log_x: bool = False
+) -> tuple[dict, dict]:
+    # On a log axis plotly places shapes by data value but annotations by log10(value).
     shape = {
         "type": "line",
         "xref": "x",
@@ -85,7 +88,7 @@ def _vline(x: float, text: str, color: str, width: float, font_size: int) -> tup
         "line": {"color": color, "dash": "dot", "width": width},
     }
     note = {
-        "x": x,
+        "x": float(np.log10(x)) if log_x else x,
         "xref": "x",
         "y": 0,
         "yref": "paper",
@@ -268,11 +271,12 @@ def breakdown_chart(
                     )
                 )
         shape, note = _vline(
-            np.log10(thresholds[dtype]),
+            thresholds[dtype],
             f"{dtype}: {thresholds[dtype]:.2f}",
             color,
             max(1.0, style.line_width / 2),
             style.font_size - 2,
+            log_x=True,
         )
         shapes.append(shape)
         notes.append(note)
@@ -394,6 +398,16 @@ _SHAPE_WORDS = {
 # the whole figure for these few points.
 
 
+def _legend_below(style: ChartStyle) -> dict:
+    # Below the x axis title rather than on it (the shared default sits at y = -0.2).
+    return {
+        "orientation": "h",
+        "yanchor": "top",
+        "y": -0.3,
+        "font": {"size": style.font_size},
+    }
+
+
 def _format_legend(name: str, with_markers: bool) -> str:
     # Formats differ by dash pattern (and marker) as well as colour, and the
     # legend says which, for readers who cannot tell the colours apart.
@@ -473,11 +487,12 @@ def cancellation_chart(
     shapes, notes = [], []
     if current_n is not None:
         shape, note = _vline(
-            float(np.log10(current_n)),
+            float(current_n),
             current_label,
             COLORS["threshold"],
             max(1.0, style.line_width / 2),
             style.font_size - 2,
+            log_x=True,
         )
         shapes.append(shape)
         notes.append(note)
@@ -487,6 +502,7 @@ def cancellation_chart(
         "Relative error of (1 + 1/n) − (1 − 1/n) against the true 2/n",
         shapes=shapes,
         annotations=notes,
+        legend=_legend_below(style),
         xaxis={"type": "log", "title": {"text": "n"}, "exponentformat": "power"},
         yaxis={
             "type": "log",
@@ -495,6 +511,9 @@ def cancellation_chart(
             "exponentformat": "power",
         },
     )
+
+
+_GAP_COLOR = "#555555"
 
 
 def _gap_groups(gaps: NDArray[np.floating]) -> list[tuple[int, int]]:
@@ -563,6 +582,7 @@ def number_line_chart(
             "marker": {
                 "symbol": "line-ns-open",
                 "size": style.marker_size * 2,
+                "color": COLORS["stable"],
                 "line": {"width": style.line_width, "color": COLORS["stable"]},
             },
             "hovertext": list(labels),
@@ -608,7 +628,7 @@ def number_line_chart(
                 "x1": right,
                 "y0": -0.3,
                 "y1": -0.3,
-                "line": {"color": COLORS["naive"], "width": style.line_width},
+                "line": {"color": _GAP_COLOR, "width": style.line_width},
             }
         )
         count = last - first + 1
@@ -619,7 +639,7 @@ def number_line_chart(
                 "text": f"gap {gap_labels[first]}" + (f" (×{count})" if count > 1 else ""),
                 "showarrow": False,
                 "yanchor": "top",
-                "font": {"size": style.font_size - 2, "color": "#8a5a00"},
+                "font": {"size": style.font_size - 2, "color": _GAP_COLOR},
             }
         )
     return _figure(
@@ -628,6 +648,7 @@ def number_line_chart(
         f"Neighbouring {format_name} values around {centre_label}",
         shapes=shapes,
         annotations=notes,
+        legend=_legend_below(style),
         xaxis={
             "title": {"text": f"distance from {centre_label}"},
             "zeroline": False,
@@ -682,11 +703,12 @@ def gap_staircase_chart(
     shapes, notes = [], []
     if current is not None and current > 0:
         shape, note = _vline(
-            float(np.log10(current)),
+            float(current),
             current_label,
             COLORS["threshold"],
             max(1.0, style.line_width / 2),
             style.font_size - 2,
+            log_x=True,
         )
         shapes.append(shape)
         notes.append(note)
@@ -696,6 +718,7 @@ def gap_staircase_chart(
         "The gap grows with the magnitude",
         shapes=shapes,
         annotations=notes,
+        legend=_legend_below(style),
         xaxis={"type": "log", "title": {"text": "magnitude |x|"}, "exponentformat": "power"},
         yaxis={
             "type": "log",

@@ -364,6 +364,9 @@ class BinaryReport:
         ``1 / (1 + exp(-z))``.
     a_exact : mpmath.mpf
         Exact sigmoid.
+    complement_exact : mpmath.mpf
+        Exact ``1 - sigmoid(z) = sigmoid(-z)``, which shows how far from 1 the
+        sigmoid really is when it rounds to 1.
     losses : tuple of Loss
         Naive, Keras on probabilities, from logits, exact.
     messages : tuple of Message
@@ -375,6 +378,7 @@ class BinaryReport:
     y: int
     a_naive: np.floating
     a_exact: mpmath.mpf
+    complement_exact: mpmath.mpf
     losses: tuple[Loss, ...]
     messages: tuple[Message, ...]
 
@@ -411,7 +415,7 @@ def binary_report(z: float, y: int, dtype_name: str) -> BinaryReport:
                 "error", f"{format_float(z)} is beyond {dtype.name}'s range and is stored as inf."
             )
         )
-        return BinaryReport(dtype, logit, y, logit, nan, (), tuple(messages))
+        return BinaryReport(dtype, logit, y, logit, nan, nan, (), tuple(messages))
     a_naive = sm.sigmoid_naive(logit)[()]
     a_exact = sigmoid_exact(logit)
     exact_loss = binary_cross_entropy_exact(logit, y)
@@ -457,7 +461,9 @@ def binary_report(z: float, y: int, dtype_name: str) -> BinaryReport:
                 f"z = {saturation:.1f}; try a larger logit with label 0.",
             )
         )
-    return BinaryReport(dtype, logit, y, a_naive, a_exact, losses, tuple(messages))
+    return BinaryReport(
+        dtype, logit, y, a_naive, a_exact, sigmoid_exact(-logit), losses, tuple(messages)
+    )
 
 
 BREAKDOWN_SCALES = np.logspace(0, 5, 91)

@@ -299,30 +299,30 @@ def per_class_table(report: rp.SoftmaxReport) -> None:
     )
 
 
+def tex(value) -> str:
+    text = format_float(value)
+    return rf"\text{{{text}}}" if text in ("inf", "-inf", "nan") else text
+
+
+def exp_sum(values) -> str:
+    more = r" + \dots" if len(values) > 4 else ""
+    return " + ".join(f"e^{{{tex(v)}}}" for v in values[:4]) + more
+
+
 def formulas(report: rp.SoftmaxReport) -> None:
     y = report.y
     z = report.logits
-    zy = format_float(z[y])
-    m = format_float(z.max())
-    terms = " + ".join(f"e^{{{format_float(v)}}}" for v in z[:4]) + (
-        " + \\dots" if z.size > 4 else ""
-    )
-    shifted_terms = " + ".join(f"e^{{{format_float(v)}}}" for v in report.shifted[:4]) + (
-        " + \\dots" if z.size > 4 else ""
-    )
-    naive = report.loss("naive").value
-    stable_p = report.p_stable[y]
-    from_logits = report.loss("logits").value
-    p_naive = format_float(report.p_naive[y])
-    st.latex(rf"p_{y}^{{\text{{naive}}}} = \frac{{e^{{{zy}}}}}{{{terms}}} = {p_naive}")
+    zy, m = tex(z[y]), tex(z.max())
+    shifted = exp_sum(report.shifted)
+    p_naive = tex(report.p_naive[y])
+    p_stable = tex(report.p_stable[y])
+    st.latex(rf"p_{y}^{{\text{{naive}}}} = \frac{{e^{{{zy}}}}}{{{exp_sum(z)}}} = {p_naive}")
+    st.latex(rf"p_{y}^{{\text{{stable}}}} = \frac{{e^{{{zy} - ({m})}}}}{{{shifted}}} = {p_stable}")
+    naive = tex(report.loss("naive").value)
+    st.latex(rf"L^{{\text{{naive}}}} = -\log p_{y}^{{\text{{naive}}}} = {naive}")
     st.latex(
-        rf"p_{y}^{{\text{{stable}}}} = \frac{{e^{{{zy} - ({m})}}}}{{{shifted_terms}}}"
-        rf" = {format_float(stable_p)}"
-    )
-    st.latex(rf"L^{{\text{{naive}}}} = -\log p_{y}^{{\text{{naive}}}} = {format_float(naive)}")
-    st.latex(
-        rf"L^{{\text{{from logits}}}} = {m} + \log\left({shifted_terms}\right) - {zy}"
-        rf" = {format_float(from_logits)}"
+        rf"L^{{\text{{from logits}}}} = \log\left({shifted}\right) - ({zy} - ({m}))"
+        rf" = {tex(report.loss('logits').value)}"
     )
 
 
@@ -431,7 +431,12 @@ def multi_class_page() -> dict:
     )
     with st.expander("The formulas with your numbers", icon=":material/function:"):
         formulas(report)
-    with st.expander("Where does naive break?", expanded=False, icon=":material/trending_up:"):
+    # Built only when asked for: a collapsed expander would still build and send it.
+    if st.toggle(
+        "Where does naive break? Show the error as the logits grow",
+        key="sm.breakdown",
+        persist_state="session",
+    ):
         st.plotly_chart(
             figures.breakdown_chart(
                 rp.BREAKDOWN_SCALES,
@@ -472,7 +477,10 @@ def binary_page() -> dict:
             format_float(report.a_naive),
             help="1 / (1 + exp(−z))",
         )
-        st.caption(f"exact σ(z) = {format_exact(report.a_exact)}")
+        st.caption(
+            f"exact σ(z) = {format_exact(report.a_exact)} = "
+            f"1 − {format_exact(report.complement_exact)}"
+        )
         loss_metrics(report.losses, dtype)
     show_messages(report.messages)
     limit = max(60.0, min(BINARY_LIMIT, abs(float(z)) * 1.2))

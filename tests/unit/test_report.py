@@ -71,6 +71,7 @@ def test_confident_wrong_answer():
 def test_binary_report_saturation():
     r = rp.binary_report(40, 0, "float64")
     assert r.a_naive == 1
+    assert r.complement_exact == pytest.approx(4.248354255291589e-18, rel=1e-15)
     assert np.isinf(r.loss("naive").value)
     assert r.loss("logits").value == pytest.approx(40)
     assert "rounds to exactly 1 in float64" in text(r)
