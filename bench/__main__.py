@@ -203,7 +203,11 @@ def main() -> None:
         ]
     )
     if not args.no_write:
-        (ROOT / "bench" / "RESULTS.md").write_text(report)
+        results = ROOT / "bench" / "RESULTS.md"
+        existing = results.read_text() if results.exists() else ""
+        marker = "## Training throughput"
+        tail = marker + existing.split(marker, 1)[1] if marker in existing else ""
+        results.write_text(report + ("\n" + tail if tail else ""))
     print(report)
 
 

@@ -726,3 +726,255 @@ def gap_staircase_chart(
             "exponentformat": "power",
         },
     )
+
+
+VARIANT_STYLES = {
+    "A": {"color": "#0072B2", "dash": "solid", "symbol": "circle"},
+    "B": {"color": "#E69F00", "dash": "dash", "symbol": "x"},
+    "C": {"color": "#009E73", "dash": "dot", "symbol": "diamond"},
+    "D": {"color": "#CC79A7", "dash": "dashdot", "symbol": "square"},
+}
+
+
+def _variant_line(key: str, name: str, x, y, style: ChartStyle, mode: str = "lines") -> dict:
+    look = VARIANT_STYLES.get(key, VARIANT_STYLES["A"])
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": mode,
+        "name": name,
+        "line": {"color": look["color"], "dash": look["dash"], "width": style.line_width},
+        "marker": {"symbol": look["symbol"], "size": style.marker_size, "color": look["color"]},
+    }
+
+
+def training_loss_chart(
+    series: Mapping[str, tuple[NDArray, NDArray]],
+    diverged_at: Mapping[str, int | None],
+    names: Mapping[str, str],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    """Loss of each batch per variant (log scale), with the step where a variant broke.
+
+    Parameters
+    ----------
+    series : mapping
+        ``{variant: (steps, losses)}``, already downsampled.
+    diverged_at : mapping
+        ``{variant: step}`` where its loss became nan or inf, or None.
+    names : mapping
+        Legend name per variant.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart; a broken variant ends in a labelled cross.
+    """
+    traces = []
+    finite = [y[np.isfinite(y)] for _, y in series.values()]
+    top = max((float(v.max()) for v in finite if v.size), default=1.0)
+    for key, (steps, losses) in series.items():
+        traces.append(_variant_line(key, names[key], steps, losses, style))
+        step = diverged_at.get(key)
+        if step is not None:
+            traces.append(
+                _broken_markers(
+                    [step],
+                    max(top, 1.0) * 1.5,
+                    f"{key}: loss nan (×)",
+                    VARIANT_STYLES.get(key, VARIANT_STYLES["A"])["color"],
+                    style,
+                )
+            )
+    return _figure(
+        traces,
+        style,
+        "Loss of each batch",
+        xaxis={"title": {"text": "step"}},
+        yaxis={"type": "log", "title": {"text": "cross-entropy (log scale)"}},
+    )
+
+
+def logit_peak_chart(
+    series: Mapping[str, tuple[NDArray, NDArray]],
+    names: Mapping[str, str],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    """Largest absolute logit per step, with float32's exp overflow threshold.
+
+    Parameters
+    ----------
+    series : mapping
+        ``{variant: (steps, peaks)}``, already downsampled.
+    names : mapping
+        Legend name per variant.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart, with a line at 88.72.
+    """
+    traces = [_variant_line(k, names[k], x, y, style) for k, (x, y) in series.items()]
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": 88.72,
+        "y1": 88.72,
+        "line": {"color": COLORS["threshold"], "dash": "dot", "width": style.line_width / 2},
+    }
+    note = {
+        "xref": "paper",
+        "x": 0,
+        "y": 88.72,
+        "yref": "y",
+        "text": "exp overflows float32 above 88.72",
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "font": {"size": style.font_size - 2, "color": COLORS["threshold"]},
+    }
+    return _figure(
+        traces,
+        style,
+        "Largest |logit| per step",
+        shapes=[shape],
+        annotations=[note],
+        xaxis={"title": {"text": "step"}},
+        yaxis={"title": {"text": "max |z|"}, "rangemode": "tozero"},
+    )
+
+
+def accuracy_chart(
+    epochs: Mapping[str, list[tuple[int, float, float]]],
+    names: Mapping[str, str],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    """Train and test accuracy per epoch and variant.
+
+    Parameters
+    ----------
+    epochs : mapping
+        ``{variant: [(epoch, train_accuracy, test_accuracy), ...]}``.
+    names : mapping
+        Legend name per variant.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Test accuracy as lines with markers, train accuracy as markers only.
+    """
+    traces = []
+    for key, rows in epochs.items():
+        x = [r[0] for r in rows]
+        traces.append(
+            _variant_line(
+                key, f"{names[key]}: test", x, [r[2] for r in rows], style, "lines+markers"
+            )
+        )
+        train = _variant_line(
+            key, f"{names[key]}: train (hollow)", x, [r[1] for r in rows], style, "markers"
+        )
+        train["marker"]["symbol"] = f"{train['marker']['symbol']}-open"
+        traces.append(train)
+    return _figure(
+        traces,
+        style,
+        "Accuracy per epoch",
+        xaxis={"title": {"text": "epoch"}, "dtick": 1},
+        yaxis={"title": {"text": "accuracy"}, "range": [0, 1.02]},
+    )
+
+
+def confusion_chart(confusion: NDArray, style: ChartStyle = LAPTOP) -> go.Figure:
+    """Heat map of ``confusion[true, predicted]`` with the counts written in.
+
+    Parameters
+    ----------
+    confusion : numpy.ndarray
+        ``(k, k)`` counts.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart.
+    """
+    k = confusion.shape[0]
+    labels = [str(i) for i in range(k)]
+    trace = {
+        "type": "heatmap",
+        "z": confusion,
+        "x": labels,
+        "y": labels,
+        "colorscale": "Blues",
+        "reversescale": True,
+        "text": confusion,
+        "texttemplate": "%{text}",
+        "showscale": False,
+        "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>",
+    }
+    return _figure(
+        [trace],
+        style,
+        "Confusion matrix (rows: true digit, columns: predicted)",
+        xaxis={"title": {"text": "predicted"}, "side": "top", "dtick": 1},
+        yaxis={"title": {"text": "true"}, "autorange": "reversed", "dtick": 1},
+    )
+
+
+def class_probability_chart(
+    probabilities: NDArray, true_class: int | None, title: str, style: ChartStyle = LAPTOP
+) -> go.Figure:
+    """Bars of one image's probability per class, the true class named and the top marked.
+
+    Parameters
+    ----------
+    probabilities : numpy.ndarray
+        ``(k,)`` probabilities.
+    true_class : int or None
+        The true digit, if known.
+    title : str
+        Chart title.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart.
+    """
+    top = int(np.argmax(probabilities))
+    labels = [
+        f"{i}" + (" ✓" if i == true_class else "") + (" ▲" if i == top else "")
+        for i in range(len(probabilities))
+    ]
+    colors = [COLORS["stable"] if i == top else "#9ab7d3" for i in range(len(probabilities))]
+    trace = {
+        "type": "bar",
+        "x": labels,
+        "y": probabilities,
+        "marker": {"color": colors},
+        "text": [f"{p:.0%}" if p >= 0.005 else "" for p in probabilities],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "showlegend": False,
+    }
+    return _figure(
+        [trace],
+        style,
+        title,
+        xaxis={"type": "category", "tickangle": 0},
+        yaxis={"range": [0, 1.15], "tickformat": ".0%"},
+        height=260,
+    )

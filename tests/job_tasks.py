@@ -27,3 +27,37 @@ def fail(params, ctx):
 
 def ignore_stop(params, ctx):
     time.sleep(60)
+
+
+def keras_gradients(params, ctx):
+    # Reference gradients and outputs from real Keras, for the NumPy engine's tests.
+    import keras
+    import tensorflow as tf
+
+    weights = params["weights"]
+    layers = [keras.Input((weights[0][0].shape[0],))]
+    layers += [
+        keras.layers.Dense(w.shape[1], activation=params["activation"]) for w, _ in weights[:-1]
+    ]
+    layers.append(keras.layers.Dense(weights[-1][0].shape[1]))
+    model = keras.Sequential(layers)
+    model.set_weights([a for pair in weights for a in pair])
+    x = tf.constant(params["x"])
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with tf.GradientTape() as tape:
+        z = model(x, training=True)
+        loss = loss_fn(tf.constant(params["y"]), z)
+    grads = tape.gradient(loss, model.trainable_variables)
+    return {
+        "loss": float(loss),
+        "logits": z.numpy(),
+        "grads": [g.numpy() for g in grads],
+        "probabilities": tf.nn.softmax(z).numpy(),
+        "adam_after_one_step": _adam_step(keras, model, grads, params["learning_rate"]),
+    }
+
+
+def _adam_step(keras, model, grads, learning_rate):
+    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    return [v.numpy() for v in model.trainable_variables]

@@ -1,0 +1,184 @@
+"""Training benchmarks: `scripts/lab bench training` (or `.venv/bin/python -m bench.training`).
+
+All figures come from one run on one machine, as ratios:
+- our Keras engine (variant C) and the NumPy engine (variant D) against a plain
+  ``model.fit`` with default settings, 784-25-15-10 on MNIST-format data and
+  64-25-15-10 on the embedded digits, Adam, batch 32;
+- a training job's throughput while the train page is open and redrawing its
+  charts (AppTest polling twice a second, in this process, as the server would)
+  against the same job with no page open;
+- the median server-side rerun of other pages while a training job runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from bench.__main__ import (  # noqa: E402
+    PAGE_TIMES,
+    machine,
+    serve_like_a_running_server,
+    time_page_runs,
+)
+from bench.tasks import write_fake_mnist  # noqa: E402
+from core.jobs import JobStatus, WorkerPool  # noqa: E402
+from core.training import TRAIN_TASK, TrainConfig  # noqa: E402
+
+TASKS = "bench.tasks:"
+
+
+def run(pool: WorkerPool, target: str, params: dict, timeout: float = 900):
+    job = pool.submit(target, params)
+    assert pool.wait(job, timeout), f"{target} did not finish"
+    assert job.status is JobStatus.DONE, job.error
+    return job.result
+
+
+def engine_rows(pool: WorkerPool, mnist_path: str) -> list[str]:
+    rows = []
+    for label, base, epochs in (
+        ("784-25-15-10, MNIST format", {"data": "mnist", "mnist_path": mnist_path}, 1),
+        ("64-25-15-10, embedded digits", {"data": "uci-digits"}, 30),
+    ):
+        plain = run(pool, TASKS + "plain_fit", {"config": base, "epochs": epochs})
+        for variant, name, bar in (("C", "Keras engine (C)", 2), ("D", "NumPy engine (D)", 10)):
+            config = {**base, "variants": (variant,)}
+            rate = run(pool, TASKS + "engine_rate", {"config": config, "epochs": epochs})
+            ratio = rate / plain
+            rows.append(
+                f"| {label} | {name} | {rate:,.0f} | {plain:,.0f} | {ratio:.1f}x | "
+                f"{bar}x | {'yes' if ratio >= bar else 'NO'} |"
+            )
+            print(rows[-1], flush=True)
+    return rows
+
+
+def progress_rate(events: list[dict], batch_size: int) -> float:
+    """Return the samples per second over the whole job, from its last progress event."""
+    last = [e for e in events if e["type"] == "progress"][-1]
+    return last["step"] * batch_size / last["elapsed"]
+
+
+def job_rate(pool: WorkerPool, config: TrainConfig, poll_page: bool) -> float:
+    if not poll_page:
+        job = pool.submit(TRAIN_TASK, config.to_params())
+        assert pool.wait(job, 900) and job.status is JobStatus.DONE, job.error
+        return progress_rate(job.events, config.batch_size)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    query = {
+        "variant": ",".join(config.variants),
+        "epochs": str(config.epochs),
+        "batch": str(config.batch_size),
+    }
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/train.py")
+    at.run()
+    at.button(key="tr.start").click().run()
+    while not any(h.value == "After training" for h in at.subheader):
+        time.sleep(0.5)
+        at.run()
+    history = at.session_state["tr.history"]
+    return history.progress["step"] * config.batch_size / history.progress["elapsed"]
+
+
+def page_rows(pool: WorkerPool) -> list[str]:
+    config = TrainConfig(variants=("C", "D"), epochs=40, batch_size=32)
+    without = job_rate(pool, config, poll_page=False)
+    with_page = job_rate(pool, config, poll_page=True)
+    ratio = with_page / without
+    return [
+        f"| training job (C and D, embedded digits, 40 epochs) | {without:,.0f} | "
+        f"{with_page:,.0f} | {ratio:.0%} | 80% | {'yes' if ratio >= 0.8 else 'NO'} |"
+    ]
+
+
+def rerun_rows(pool: WorkerPool) -> list[str]:
+    job = pool.submit(
+        TRAIN_TASK, TrainConfig(variants=("A", "C", "D"), epochs=100, batch_size=8).to_params()
+    )
+    while job.status is not JobStatus.RUNNING or len(job.events) < 3:
+        time.sleep(0.2)
+    rows = []
+    for name, page, key, values in (
+        ("lesson path", "pages/home.py", None, None),
+        ("softmax, moving a slider", "pages/softmax.py", "sm.z0", [2.0, 5.0, 8.0]),
+    ):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.run()
+        at.switch_page(page)
+        at.run()
+        PAGE_TIMES.clear()
+        for i in range(30):
+            if key:
+                at.slider(key=key).set_value(values[i % 3]).run()
+            else:
+                at.run()
+        median = statistics.median(PAGE_TIMES)
+        rows.append(f"| {name} | {median:.1f} | {'yes' if median < 30 else 'NO'} |")
+        print(rows[-1], flush=True)
+    assert job.status is JobStatus.RUNNING, "the training job ended before the measurement"
+    pool.stop(job.id)
+    return rows
+
+
+def main() -> None:
+    serve_like_a_running_server()
+    time_page_runs()
+    pool = WorkerPool(max_workers=1)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            mnist_path = str(Path(tmp) / "mnist.npz")
+            write_fake_mnist(mnist_path)
+            engines = engine_rows(pool, mnist_path)
+        page = page_rows(pool)
+        reruns = rerun_rows(pool)
+    finally:
+        pool.shutdown()
+    report = [
+        "## Training throughput (issue 4)",
+        "",
+        f"Machine: {machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "Command: `scripts/lab bench training`. Adam, batch 32; engines measured in a worker "
+        "process, one after the other, each against a plain `model.fit` (default settings) "
+        "measured in the same run.",
+        "",
+        "| network and data | engine | samples/s | plain fit samples/s | ratio | bar | met |",
+        "|---|---|---|---|---|---|---|",
+        *engines,
+        "",
+        "Throughput of a whole training job (events and epoch evaluations included) with no "
+        "page open, and with the train page open and redrawing its charts twice a second "
+        "(AppTest in the server's place):",
+        "",
+        "| job | no page, samples/s | page open, samples/s | ratio | bar | met |",
+        "|---|---|---|---|---|---|",
+        *page,
+        "",
+        "Server-side page run while a training job (A, C and D, batch 8) runs in a worker:",
+        "",
+        "| page | median ms | under 30 ms |",
+        "|---|---|---|",
+        *reruns,
+        "",
+    ]
+    text = "\n".join(report)
+    print(text)
+    results = ROOT / "bench" / "RESULTS.md"
+    existing = results.read_text() if results.exists() else ""
+    head = existing.split("## Training throughput (issue 4)")[0].rstrip()
+    results.write_text((head + "\n\n" if head else "") + text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""The train page in AppTest: settings, URL state, a real (small) training run, uploads."""
+
+import time
+
+import pytest
+
+from core import nets
+from core.models import TrainedModel, weights_to_npz
+from tests.app.helpers import open_app_page, texts
+
+PAGE = "pages/train.py"
+
+
+def open_train(**query):
+    return open_app_page(PAGE, timeout=60, **query)
+
+
+def run_until(at, predicate, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not predicate(at):
+        assert time.monotonic() < deadline, "timed out"
+        assert not at.exception, at.exception
+        time.sleep(0.4)
+        at.run()
+
+
+def progress_text(at) -> str:
+    return " ".join(element.proto.text for element in at.get("progress"))
+
+
+def finished(at):
+    return any(h.value == "After training" for h in at.subheader)
+
+
+def test_default_settings():
+    at = open_train()
+    assert at.multiselect(key="tr.variants").value == ["C"]
+    assert at.radio(key="tr.data").value == "uci-digits"
+    assert at.select_slider(key="tr.lr").value == 1e-3
+    assert "1,438 training + 359 test images" in texts(at.caption)
+    assert dict(at.query_params) == {}
+
+
+def test_url_settings_and_round_trip():
+    at = open_train(variant="A,C", lr="0.01", batch="64", epochs="3", seed="7", scale="raw")
+    assert at.multiselect(key="tr.variants").value == ["A", "C"]
+    assert at.select_slider(key="tr.lr").value == 0.01
+    assert at.select_slider(key="tr.batch").value == 64
+    assert at.number_input(key="tr.epochs").value == 3
+    assert at.radio(key="tr.scale").value == "raw"
+    assert at.query_params["variant"] == "A,C" and at.query_params["seed"] == "7"
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"variant": "Z"}, "variant="),
+        ({"data": "cifar"}, "data="),
+        ({"lr": "fast"}, "lr="),
+        ({"batch": "0"}, "batch="),
+        ({"epochs": "9999"}, "epochs="),
+        ({"seed": "-3"}, "seed="),
+        ({"scale": "huge"}, "scale="),
+    ],
+)
+def test_bad_url_values_fall_back_with_a_notice(query, fragment):
+    at = open_train(**query)
+    assert fragment in texts(at.warning)
+
+
+def test_presets():
+    at = open_train()
+    at.button(key="tr.preset.push").click().run()
+    assert at.multiselect(key="tr.variants").value == ["B", "C"]
+    assert at.radio(key="tr.scale").value == "raw"
+    assert "88.72" in texts(at.info)
+    at.button(key="tr.preset.course").click().run()
+    # No MNIST on a test machine: the preset falls back to the embedded digits and says so.
+    assert at.multiselect(key="tr.variants").value == ["A", "C"]
+    assert "MNIST is not available" in texts(at.warning)
+
+
+def test_bad_hidden_layers_are_explained():
+    at = open_train()
+    at.text_input(key="tr.hidden").input("25, lots").run()
+    assert "whole numbers" in texts(at.error)
+    at.button(key="tr.start").click().run()
+    assert "Cannot start" in texts(at.error)
+    at.text_input(key="tr.hidden").input("25, 15, 10, 5").run()
+    assert "at most 3 hidden layers" in texts(at.error)
+
+
+def test_training_run_compares_variants_and_keeps_models():
+    at = open_train(variant="B,C", epochs="2")
+    at.number_input(key="tr.n_train").set_value(300).run()
+    at.button(key="tr.start").click().run()
+    run_until(at, finished)
+    labels = [m.label for m in at.metric]
+    assert labels == ["B · test accuracy", "C · test accuracy"]
+    models = at.session_state["models"]
+    assert len(models) == 2
+    assert all(isinstance(m, TrainedModel) and m.dataset == "uci-digits" for m in models.values())
+    assert progress_text(at).startswith("done · epoch 2/2")
+
+
+def test_push_preset_shows_why_b_broke():
+    at = open_train()
+    at.button(key="tr.preset.push").click().run()
+    at.number_input(key="tr.epochs").set_value(1).run()
+    at.button(key="tr.start").click().run()
+    run_until(at, finished)
+    assert "exp of a logit of" in texts(at.error)
+    assert "overflowed float32" in texts(at.error)
+    assert [m.label for m in at.metric] == ["C · test accuracy"]
+
+
+def test_weights_upload_good_and_bad():
+    at = open_train()
+    spec = nets.NetworkSpec(64)
+    model = TrainedModel("mine", "C", spec, nets.init_weights(spec, 0), "uci-digits", "max", 16)
+    at.file_uploader(key="tr.weights_file").upload("w.npz", weights_to_npz(model)).run()
+    assert "Loaded mine" in texts(at.success)
+    assert "uploaded · mine" in at.session_state["models"]
+    at.file_uploader(key="tr.weights_file").upload("bad.npz", b"not a zip at all").run()
+    assert "not an .npz file" in texts(at.error)
+    assert not at.exception
+
+
+def test_stop_a_run():
+    at = open_train(variant="D", epochs="100")
+    at.button(key="tr.start").click().run()
+    run_until(at, lambda a: progress_text(a).startswith("running"))
+    at.button(key="tr.stop").click().run()
+    run_until(at, lambda a: "stopped" in texts(a.warning))
+    assert progress_text(at).startswith("stopped")
+
+
+def tiny_mnist() -> bytes:
+    import io
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (96, 28, 28), dtype=np.uint8),
+        "y_train": np.arange(96) % 10,
+        "x_test": rng.integers(0, 256, (32, 28, 28), dtype=np.uint8),
+        "y_test": np.arange(32) % 10,
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_mnist_upload_then_training(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("SOFTMAX_LAB_MNIST", raising=False)
+    at = open_train(data="mnist", variant="D", epochs="1")
+    assert "MNIST is not available" in texts(at.warning)
+    at.file_uploader(key="tr.mnist_file").upload("broken.npz", b"PK\x03\x04 broken").run()
+    assert "cannot be used" in texts(at.error)
+    at.file_uploader(key="tr.mnist_file").upload("mnist.npz", tiny_mnist()).run()
+    assert "96 training + 32 test images, 28×28" in texts(at.caption)
+    at.button(key="tr.start").click().run()
+    run_until(at, finished)
+    model = next(iter(at.session_state["models"].values()))
+    assert model.dataset == "mnist" and model.spec.inputs == 784
+
+
+def test_a_dead_worker_is_reported_and_training_can_start_again():
+    import os
+    import signal
+
+    from ui.workers import worker_pool
+
+    at = open_train(variant="D", epochs="100", batch="8")
+    at.button(key="tr.start").click().run()
+    run_until(at, lambda a: progress_text(a).startswith("running"))
+    job = worker_pool().get(at.session_state["tr.job"])
+    busy = [w.process.pid for w in worker_pool()._workers if w.job is job]
+    os.kill(busy[0], signal.SIGKILL)
+    run_until(at, lambda a: "Training failed" in texts(a.error))
+    assert "stopped unexpectedly" in texts(at.error)
+    assert not at.button(key="tr.start").disabled
+    at.number_input(key="tr.epochs").set_value(1).run()
+    at.button(key="tr.start").click().run()
+    run_until(at, finished)
+
+
+def test_pause_and_resume():
+    at = open_train(variant="D", epochs="100", batch="8")
+    at.button(key="tr.start").click().run()
+    run_until(at, lambda a: progress_text(a).startswith("running"))
+    at.button(key="tr.pause").click().run()
+    run_until(at, lambda a: progress_text(a).startswith("paused"))
+    step = at.session_state["tr.history"].progress["step"]
+    time.sleep(0.6)
+    at.run()
+    assert at.session_state["tr.history"].progress["step"] == step
+    at.button(key="tr.resume").click().run()
+    run_until(at, lambda a: a.session_state["tr.history"].progress["step"] > step)
+    at.button(key="tr.stop").click().run()
+    run_until(at, lambda a: "stopped" in texts(a.warning))

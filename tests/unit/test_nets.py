@@ -1,0 +1,154 @@
+"""The NumPy network (variant D, and the draw page's inference) against Keras and by itself."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core import nets
+from core.jobs import JobStatus, WorkerPool
+
+T = "tests.job_tasks:"
+
+
+@pytest.fixture(scope="module")
+def batch():
+    rng = np.random.default_rng(7)
+    return rng.random((16, 64), dtype=np.float32), rng.integers(0, 10, 16)
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("activation", nets.ACTIVATIONS)
+def test_gradients_forward_and_adam_equal_keras(batch, activation):
+    x, y = batch
+    spec = nets.NetworkSpec(64, (25, 15), activation)
+    weights = nets.init_weights(spec, seed=3)
+    pool = WorkerPool(max_workers=1)
+    try:
+        job = pool.submit(
+            T + "keras_gradients",
+            {"weights": weights, "x": x, "y": y, "activation": activation, "learning_rate": 0.01},
+        )
+        assert pool.wait(job, 180) and job.status is JobStatus.DONE, job.error
+    finally:
+        pool.shutdown()
+    keras = job.result
+    loss, grads = nets.loss_and_gradients(weights, x, y, activation)
+    assert loss == pytest.approx(keras["loss"], rel=1e-5)
+    np.testing.assert_allclose(nets.logits(weights, x, activation), keras["logits"], atol=1e-5)
+    np.testing.assert_allclose(
+        nets.predict_proba(weights, x, activation), keras["probabilities"], atol=1e-6
+    )
+    ours = [g for pair in grads for g in pair]
+    for mine, theirs in zip(ours, keras["grads"], strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=2e-6, rtol=1e-4)
+    net = nets.Network(spec, weights)
+    net.loss_and_gradients(x, y)
+    nets.Adam(0.01).apply(net.params, net.grads)
+    stepped = [a for pair in net.weights() for a in pair]
+    for mine, theirs in zip(stepped, keras["adam_after_one_step"], strict=True):
+        np.testing.assert_allclose(mine, theirs, atol=1e-6, rtol=1e-5)
+
+
+def numeric_gradient(weights, x, y, layer, index, eps=1e-3):
+    w64 = [(w.astype(np.float64), b.astype(np.float64)) for w, b in weights]
+
+    def loss_at(delta):
+        shifted = [(w.copy(), b.copy()) for w, b in w64]
+        shifted[layer][0][index] += delta
+        z = nets.logits(shifted, x.astype(np.float64), "tanh")
+        return float(np.mean(nets.cross_entropy_rows(z, y)))
+
+    return (loss_at(eps) - loss_at(-eps)) / (2 * eps)
+
+
+def test_gradient_matches_finite_differences(batch):
+    x, y = batch
+    weights = nets.init_weights(nets.NetworkSpec(64, (8,), "tanh"), seed=1)
+    _, grads = nets.loss_and_gradients(weights, x, y, "tanh")
+    for layer, index in [(0, (3, 2)), (0, (40, 7)), (1, (5, 9))]:
+        assert grads[layer][0][index] == pytest.approx(
+            numeric_gradient(weights, x, y, layer, index), abs=2e-4
+        )
+
+
+def test_output_gradient_is_p_minus_onehot():
+    # One layer, no hidden: dL/dz = (p - onehot(y)) / n, so dL/db is its column sum.
+    spec = nets.NetworkSpec(4, (), "relu", 3)
+    weights = nets.init_weights(spec, seed=0)
+    x = np.eye(4, dtype=np.float32)[:2]
+    y = np.array([0, 2])
+    _, grads = nets.loss_and_gradients(weights, x, y)
+    p = nets.predict_proba(weights, x)
+    expected = (p - np.eye(3)[y]).sum(axis=0) / 2
+    np.testing.assert_allclose(grads[0][1], expected, atol=1e-7)
+
+
+def test_naive_softmax_breaks_where_stable_does_not():
+    z = np.array([[1000.0, 0.0, -5.0]], np.float32)
+    assert np.isnan(nets.softmax_rows(z, stable=False)).any()
+    np.testing.assert_allclose(nets.softmax_rows(z).sum(axis=1), 1)
+    # exp(1000) is inf, so p_1 = 1/inf = 0 and -log(0) = inf.
+    assert not np.isfinite(nets.cross_entropy_rows(z, np.array([1]), stable=False)).any()
+    assert nets.cross_entropy_rows(z, np.array([1]))[0] == pytest.approx(1000)
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(0.1, 3.0))
+def test_init_is_reproducible_and_glorot(seed, scale):
+    spec = nets.NetworkSpec(784)
+    a, b = nets.init_weights(spec, seed, scale), nets.init_weights(spec, seed, scale)
+    for (wa, ba), (wb, _) in zip(a, b, strict=True):
+        np.testing.assert_array_equal(wa, wb)
+        assert not ba.any()
+        assert np.abs(wa).max() <= np.sqrt(6 / sum(wa.shape)) * scale + 1e-6
+
+
+def test_network_buffers_are_views():
+    spec = nets.NetworkSpec(64)
+    net = nets.Network(spec, nets.init_weights(spec, 0))
+    assert net.params.size == 64 * 25 + 25 + 25 * 15 + 15 + 15 * 10 + 10
+    net.params[:] = 0
+    assert all(not w.any() and not b.any() for w, b in net.layers)
+
+
+def test_training_reduces_the_loss(batch):
+    x, y = batch
+    spec = nets.NetworkSpec(64)
+    for optimizer, lr in (("adam", 1e-2), ("sgd", 0.5)):
+        net = nets.Network(spec, nets.init_weights(spec, 0))
+        opt = nets.make_optimizer(optimizer, lr)
+        first, _ = net.loss_and_gradients(x, y)
+        for _ in range(200):
+            loss, _ = net.loss_and_gradients(x, y)
+            opt.apply(net.params, net.grads)
+        assert loss < first * 0.6
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ([], "expected 3 layers"),
+        ([(np.zeros((64, 25)), np.zeros(25))] * 3, "layer 2: expected kernel"),
+    ],
+)
+def test_check_weights(weights, message):
+    with pytest.raises(ValueError, match=message):
+        nets.check_weights(weights, nets.NetworkSpec(64))
+
+
+def test_check_weights_rejects_non_finite_and_ints():
+    spec = nets.NetworkSpec(4, (), "relu", 2)
+    w = [(np.full((4, 2), np.nan, np.float32), np.zeros(2, np.float32))]
+    with pytest.raises(ValueError, match="inf or nan"):
+        nets.check_weights(w, spec)
+    with pytest.raises(ValueError, match="not floating"):
+        nets.check_weights([(np.zeros((4, 2), int), np.zeros(2, np.float32))], spec)
+
+
+def test_spec_validation():
+    with pytest.raises(ValueError, match="activation"):
+        nets.NetworkSpec(4, (3,), "gelu")
+    with pytest.raises(ValueError, match="at most 3"):
+        nets.NetworkSpec(4, (3, 3, 3, 3))
+    with pytest.raises(ValueError, match="1 to 512"):
+        nets.NetworkSpec(4, (0,))
