@@ -53,11 +53,10 @@ def test_compare_two_variants_and_download(page, server, tmp_path):
     wait_idle(page)
     assert "variant=B%2CC" in page.url or "variant=B,C" in page.url
     main(page).get_by_role("button", name="Start training").click()
-    expect(main(page).get_by_role("heading", name="After training")).to_be_visible(
-        timeout=120_000
-    )
-    expect(main(page).get_by_text(re.compile("B · hand-written softmax: step \\d+: loss is nan"))
-           ).to_be_visible()
+    expect(main(page).get_by_role("heading", name="After training")).to_be_visible(timeout=120_000)
+    expect(
+        main(page).get_by_text(re.compile("B · hand-written softmax: step \\d+: loss is nan"))
+    ).to_be_visible()
     legend = main(page).locator(".js-plotly-plot").filter(has_text="Loss of each batch").first
     expect(legend.get_by_text("C · from logits").first).to_be_visible()
     expect(legend.get_by_text("B · hand-written softmax").first).to_be_visible()
