@@ -201,3 +201,19 @@ def test_pause_and_resume():
     run_until(at, lambda a: a.session_state["tr.history"].progress["step"] > step)
     at.button(key="tr.stop").click().run()
     run_until(at, lambda a: "stopped" in texts(a.warning))
+
+
+def test_a_job_keeps_running_while_the_student_visits_another_page():
+    at = open_train(variant="D", epochs="100", batch="8")
+    at.button(key="tr.start").click().run()
+    run_until(at, lambda a: progress_text(a).startswith("running"))
+    step = at.session_state["tr.history"].progress["step"]
+    at.switch_page("pages/softmax.py")
+    at.run()
+    time.sleep(1.0)
+    at.switch_page(PAGE)
+    at.run()
+    assert at.session_state["tr.history"].progress["step"] > step
+    assert progress_text(at).startswith("running")
+    at.button(key="tr.stop").click().run()
+    run_until(at, lambda a: "stopped" in texts(a.warning))

@@ -1,13 +1,15 @@
 """The train page in a real browser: start, watch, stop, compare, download."""
 
 import re
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from playwright.sync_api import expect
 
 from core.models import weights_from_npz
-from tests.browser.conftest import open_page, screenshot, wait_idle
+from tests.browser.conftest import Server, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +70,34 @@ def test_compare_two_variants_and_download(page, server, tmp_path):
     model = weights_from_npz(target.read_bytes())
     assert model.spec.sizes == (64, 25, 15, 10)
     assert all(np.isfinite(w).all() for w, _ in model.weights)
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def busy_workers(server_pid: int, seconds: float = 1.0) -> list[int]:
+    threads = Path(f"/proc/{server_pid}/task").iterdir()
+    pids = [int(p) for t in threads for p in (t / "children").read_text().split()]
+    before = {pid: cpu_ticks(pid) for pid in pids}
+    time.sleep(seconds)
+    return [pid for pid in pids if cpu_ticks(pid) - before[pid] > 20]
+
+
+def test_a_job_whose_session_is_gone_is_stopped(browser, tmp_path):
+    # A server of its own, with a short grace so the test need not wait a minute.
+    srv = Server(env={"SOFTMAX_LAB_SESSION_GRACE": "2"})
+    try:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        open_page(page, srv, "train?variant=A,B,C,D&epochs=100&batch=8")
+        main(page).get_by_role("button", name="Start training").click()
+        expect(main(page).get_by_text(re.compile(r"running · epoch"))).to_be_visible(timeout=60_000)
+        assert busy_workers(srv.process.pid), "no worker is training"
+        context.close()
+        deadline = time.monotonic() + 30
+        while busy_workers(srv.process.pid):
+            assert time.monotonic() < deadline, "the job kept running after its session left"
+    finally:
+        srv.stop()
