@@ -14,6 +14,18 @@ pages = [
         icon=":material/bar_chart:",
         url_path="softmax",
     ),
+    st.Page(
+        "pages/floats.py",
+        title="2 · Floating-point round-off",
+        icon=":material/calculate:",
+        url_path="floats",
+    ),
+    st.Page(
+        "pages/train.py",
+        title="3 · Train the network",
+        icon=":material/model_training:",
+        url_path="train",
+    ),
 ]
 page = st.navigation(pages)
 st.sidebar.markdown("**Softmax Lab**: why `from_logits=True` exists.")

@@ -35,4 +35,19 @@ LESSONS: tuple[Lesson, ...] = (
         "max-shifted one, and the loss computed from logits, stay exact.",
         "pages/softmax.py",
     ),
+    Lesson(
+        2,
+        "Floating-point round-off",
+        "See why `(1 + 1/10000) - (1 - 1/10000)` prints `0.000199999999999978`: take numbers "
+        "apart bit by bit, watch the gaps between them grow, and meet the limits that make "
+        "`exp` overflow.",
+        "pages/floats.py",
+    ),
+    Lesson(
+        3,
+        "Train the network",
+        "Train the course's 25-15-10 network live and watch a hand-written softmax die of "
+        "`nan` while the same network with `from_logits=True` keeps learning.",
+        "pages/train.py",
+    ),
 )
