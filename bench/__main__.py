@@ -73,10 +73,20 @@ SCENARIOS = [
         number("sm.bz", [3.0, 20.0, 40.0]),
     ),
 ]
-if (ROOT / "pages" / "floats.py").exists():
-    SCENARIOS.append(
-        Scenario("floats, value 0.1 (rerun)", "pages/floats.py", {}, None),
-    )
+SCENARIOS += [
+    Scenario(
+        "floats, moving n",
+        "pages/floats.py",
+        {},
+        lambda at, i: at.select_slider(key="fl.n").set_value([10.0, 1e4, 1e8][i % 3]).run(),
+    ),
+    Scenario(
+        "floats, typing a value",
+        "pages/floats.py",
+        {},
+        lambda at, i: at.text_input(key="fl.x").input(["0.1", "65504", "1e-40"][i % 3]).run(),
+    ),
+]
 
 
 def serve_like_a_running_server() -> None:
