@@ -26,6 +26,12 @@ pages = [
         icon=":material/model_training:",
         url_path="train",
     ),
+    st.Page(
+        "pages/draw.py",
+        title="4 · Draw a digit",
+        icon=":material/draw:",
+        url_path="draw",
+    ),
 ]
 page = st.navigation(pages)
 st.sidebar.markdown("**Softmax Lab**: why `from_logits=True` exists.")

@@ -978,36 +978,3 @@ def class_probability_chart(
         yaxis={"range": [0, 1.15], "tickformat": ".0%"},
         height=260,
     )
-
-
-def logit_bars(logits: NDArray, style: ChartStyle = LAPTOP) -> go.Figure:
-    """Bars of the network's ten logits, the largest marked, every value written on its bar.
-
-    Parameters
-    ----------
-    logits : numpy.ndarray
-        ``(k,)`` logits.
-    style : ChartStyle, optional
-        Sizes.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        The chart.
-    """
-    top = int(np.argmax(logits))
-    trace = {
-        "type": "bar",
-        "x": [f"{i}" + (" ▲" if i == top else "") for i in range(len(logits))],
-        "y": np.asarray(logits, dtype=np.float64),
-        "marker": {
-            "color": [COLORS["stable"] if i == top else "#9ab7d3" for i in range(len(logits))]
-        },
-        "text": [f"{v:.2f}" for v in logits],
-        "textposition": "outside",
-        "cliponaxis": False,
-        "showlegend": False,
-    }
-    return _figure(
-        [trace], style, "Logits z (before softmax)", xaxis={"type": "category", "tickangle": 0}
-    )

@@ -50,4 +50,11 @@ LESSONS: tuple[Lesson, ...] = (
         "`nan` while the same network with `from_logits=True` keeps learning.",
         "pages/train.py",
     ),
+    Lesson(
+        4,
+        "Draw a digit",
+        "Draw a digit and see exactly what the network sees, its ten logits and the "
+        "probabilities the stable softmax makes of them.",
+        "pages/draw.py",
+    ),
 )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import tokenize
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,7 +109,7 @@ def _meta_from(archive: zipfile.ZipFile) -> dict:
         raise ValueError("its description (meta) is not a text value")
     try:
         meta = json.loads(str(value))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ValueError("its description (meta) is not valid JSON") from None
     if not isinstance(meta, dict) or meta.get("format") != "softmax-lab-weights-1":
         raise ValueError("it was not saved by Softmax Lab (no softmax-lab-weights-1 description)")
@@ -153,8 +155,10 @@ def weights_from_npz(data: bytes, max_bytes: int = MAX_WEIGHTS_BYTES) -> Trained
                     str(meta["activation"]),
                     int(meta["outputs"]),
                 )
-            except (KeyError, TypeError) as error:
+            except KeyError as error:
                 raise ValueError(f"its description lacks {error}") from None
+            except (TypeError, OverflowError) as error:
+                raise ValueError(f"its description has unusable layer sizes ({error})") from None
             layers = len(spec.shapes())
             expected = {"meta"} | {f"{k}_{i}" for i in range(layers) for k in ("kernel", "bias")}
             if set(headers) != expected:
@@ -164,8 +168,11 @@ def weights_from_npz(data: bytes, max_bytes: int = MAX_WEIGHTS_BYTES) -> Trained
                 )
             with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
                 weights = [(arrays[f"kernel_{i}"], arrays[f"bias_{i}"]) for i in range(layers)]
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, tokenize.TokenError):
         raise ValueError("it is not a readable .npz file (damaged or truncated)") from None
+    except (NotImplementedError, RuntimeError) as error:
+        # Unsupported compression or an encrypted member.
+        raise ValueError(f"it is not a readable .npz file ({error})") from None
     nets.check_weights(weights, spec)
     dataset = meta.get("dataset")
     if dataset not in ("uci-digits", "mnist"):

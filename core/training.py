@@ -169,10 +169,10 @@ def divergence_message(step: int, loss: float, top_logit: float) -> str:
         For example ``"step 812: loss is nan: exp of a logit of 731 overflowed float32"``.
     """
     what = "nan" if np.isnan(loss) else "inf"
-    if top_logit > FLOAT32_EXP_LIMIT:
-        why = f"exp of a logit of {top_logit:.0f} overflowed float32 (limit 88.72)"
-    elif not np.isfinite(top_logit):
+    if not np.isfinite(top_logit):
         why = "the logits themselves overflowed: the weights blew up"
+    elif top_logit > FLOAT32_EXP_LIMIT:
+        why = f"exp of a logit of {top_logit:.0f} overflowed float32 (limit 88.72)"
     else:
         why = "a probability rounded to exactly 0 and its log is -inf"
     return f"step {step}: loss is {what}: {why}"
@@ -538,7 +538,9 @@ def parse_train_query(params: dict) -> tuple[TrainConfig, list[str]]:
 
     def first(name: str) -> str | None:
         value = params.get(name)
-        return value[-1] if isinstance(value, list) and value else value or None
+        if isinstance(value, list):
+            return value[-1] if value else None
+        return value
 
     if (text := first("variant")) is not None:
         keys = tuple(dict.fromkeys(k.strip().upper() for k in text.split(",") if k.strip()))

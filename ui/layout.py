@@ -98,3 +98,54 @@ def html_table(columns: dict[str, list[str]]) -> str:
         f'<div class="lab-scroll"><table class="lab"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
+
+
+_BAR_CSS = """
+<style>
+.lab-bars { display: grid; grid-template-columns: 3.2em 1fr 5.2em; gap: 0.15rem 0.5rem;
+  align-items: center; font-variant-numeric: tabular-nums; }
+.lab-bars .track { position: relative; height: 1.05rem; background: #f3f4f6; }
+.lab-bars .fill { position: absolute; top: 0; bottom: 0; background: #9ab7d3; }
+.lab-bars .top .fill { background: #0072B2; }
+.lab-bars .zero { position: absolute; top: -2px; bottom: -2px; border-left: 1px solid #555; }
+.lab-bars .value { text-align: right; }
+.lab-bars .top { font-weight: 700; }
+</style>
+"""
+
+
+def html_bars(title: str, values: list[float], texts: list[str], marked: int) -> str:
+    """Return light HTML bars, one row per class, each value written out, one row marked.
+
+    Parameters
+    ----------
+    title : str
+        Heading above the bars.
+    values : list of float
+        One value per class; negative values extend left of a zero line.
+    texts : list of str
+        The value to print on each row (already formatted by tested code).
+    marked : int
+        The row to mark (the top class): bold, dark bar and a ▲.
+
+    Returns
+    -------
+    str
+        Markup; cheap for the browser to redraw after every stroke, unlike a chart.
+    """
+    finite = [v for v in values if v == v and abs(v) != float("inf")] or [0.0]
+    low, high = min(0.0, *finite), max(0.0, *finite)
+    span = (high - low) or 1.0
+    zero = (0 - low) / span * 100
+    rows = []
+    for i, (value, text) in enumerate(zip(values, texts, strict=True)):
+        v = value if value in finite else 0.0
+        left, right = sorted((zero, (v - low) / span * 100))
+        top = " top" if i == marked else ""
+        rows.append(
+            f'<div class="label{top}">{i}{" ▲" if i == marked else ""}</div>'
+            f'<div class="track{top}"><div class="fill" style="left:{left:.2f}%;'
+            f'width:{right - left:.2f}%"></div><div class="zero" style="left:{zero:.2f}%">'
+            f'</div></div><div class="value{top}">{text}</div>'
+        )
+    return f'{_BAR_CSS}<p><strong>{title}</strong></p><div class="lab-bars">{"".join(rows)}</div>'
