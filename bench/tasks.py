@@ -9,6 +9,7 @@ from core import data, nets, training
 
 def plain_fit(params, ctx):
     """Measure the samples per second of a default ``model.fit`` on the course's network."""
+    # TensorFlow's default threading: this is the baseline a student gets from model.fit.
     import keras
 
     x, y, _, _, _ = training.load_training_data(training.TrainConfig(**params["config"]))

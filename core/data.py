@@ -37,6 +37,7 @@ import os
 import socket
 import tempfile
 import time
+import tokenize
 import urllib.error
 import urllib.request
 import zipfile
@@ -251,7 +252,7 @@ def load_uci_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     -------
     Dataset
         1,797 images of 8x8 pixels with values 0-16 (32x32 binary bitmaps
-        summed over 4x4 blocks); with the defaults, 1,437 for training and 360
+        summed over 4x4 blocks); with the defaults, 1,438 for training and 359
         for testing. Cached: every call with the same arguments returns the
         same read-only dataset.
 
@@ -378,7 +379,8 @@ def _read_npy_header(member: BinaryIO, name: str) -> tuple[tuple[int, ...], np.d
             shape, _, dtype = np.lib.format.read_array_header_2_0(member)
         else:
             raise ValueError(f"unsupported .npy version {version}")
-    except ValueError as error:
+    except (ValueError, SyntaxError, tokenize.TokenError) as error:
+        # numpy parses the header's dict literal; a garbled one fails in the tokenizer.
         raise ValueError(f"{name} is not a readable NumPy array ({error})") from None
     if any(length < 0 for length in shape):
         raise ValueError(f"{name} declares an impossible shape {shape}")

@@ -75,12 +75,9 @@ def keras_loss_check(params: dict, ctx: JobContext) -> list[dict]:
     Evaluated eagerly, one sample per case, with the loss objects computing in
     the case's dtype (``dtype=`` on the loss; Keras' default is float32).
     """
-    import os
+    from core.tf_runtime import import_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    import tensorflow as tf
-
+    tf, keras = import_tensorflow()
     results = []
     for case in params["cases"]:
         ctx.checkpoint()

@@ -216,9 +216,9 @@ class KerasEngine:
     def __init__(
         self, variant: str, spec: nets.NetworkSpec, weights: nets.Weights, config: TrainConfig
     ):
-        import keras
-        import tensorflow as tf
+        from core.tf_runtime import import_tensorflow
 
+        tf, keras = import_tensorflow()
         self.tf = tf
         hidden = [keras.layers.Dense(n, activation=spec.activation) for n in spec.hidden]
         self.body = keras.Sequential([keras.Input((spec.inputs,)), *hidden])
@@ -392,6 +392,11 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
                 t0 = time.perf_counter()
                 losses, peaks, tops = engine.run(xs, ys)
                 rate = len(losses) * batch / max(time.perf_counter() - t0, 1e-9)
+                bad = next((i for i, v in enumerate(losses) if not np.isfinite(v)), None)
+                if bad is not None:
+                    # A compiled Keras chunk runs on past the first bad step; what follows
+                    # it is noise from weights that are already nan.
+                    losses, peaks, tops = losses[: bad + 1], peaks[: bad + 1], tops[: bad + 1]
                 ctx.emit(
                     {
                         "type": "steps",
@@ -403,7 +408,6 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
                         "samples_per_s": rate,
                     }
                 )
-                bad = next((i for i, v in enumerate(losses) if not np.isfinite(v)), None)
                 if bad is not None:
                     diverged[key] = divergence_message(step + bad + 1, losses[bad], tops[bad])
                     ctx.emit(

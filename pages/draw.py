@@ -74,124 +74,134 @@ with st.expander("Use a weights file saved on the train page (.npz)"):
                 st.rerun()
             st.success(f"{name} is in the model list above.")
 
-left, right = st.columns([1, 1.4])
-with left:
-    source = st.segmented_control(
-        "Input", ["Draw", "Upload a photo"], default="Draw", key="dr.source"
-    )
-    ink = None
-    if source == "Upload a photo":
-        upload = st.file_uploader(
-            "A PNG or JPEG of one handwritten digit", type=["png", "jpg", "jpeg"], key="dr.upload"
-        )
-        if upload is not None:
-            try:
-                ink = load_uploaded_image(upload.getvalue())
-            except ValueError as error:
-                st.error(str(error))
-    else:
-        # A bigger canvas on a projector, and a pen that scales with it.
-        canvas_size = 280 if style.font_size <= 16 else 420
-        pen = st.slider("Pen width", 8, 60, 22 * canvas_size // 280, key="dr.pen")
-        canvas = st_canvas(
-            stroke_width=pen,
-            stroke_color="#000000",
-            background_color="#FFFFFF",
-            height=canvas_size,
-            width=canvas_size,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            key="dr.canvas",
-        )
-        st.caption("Undo, redo and clear are in the canvas toolbar.")
-        if canvas.image_data is not None:
-            ink = ink_from_rgba(np.asarray(canvas.image_data))
 
-first = models[chosen[0]]
-seen = preprocess_for(first.dataset, ink) if ink is not None else None
-with right:
-    if seen is None or seen.empty or seen.dot:
-        message = seen.message if seen is not None else "The canvas is empty: draw a digit."
-        st.info(f"{message} The network's guess will appear here.", icon=":material/draw:")
-    else:
-        st.markdown(
-            f"**What the network sees** ({first.dataset}: {seen.image.shape[0]}×"
-            f"{seen.image.shape[1]})"
+@st.fragment
+def drawing_and_answer() -> None:
+    # A stroke reruns only this part of the page: less to send and redraw per stroke.
+    left, right = st.columns([1, 1.4])
+    with left:
+        source = st.segmented_control(
+            "Input", ["Draw", "Upload a photo"], default="Draw", key="dr.source"
         )
-        scale = 168 // seen.image.shape[0]
-        st.image(
-            np.kron(seen.image.astype(np.float32) / seen.pixel_max, np.ones((scale, scale))),
-            clamp=True,
-            width=168,
-        )
+        ink = None
+        if source == "Upload a photo":
+            upload = st.file_uploader(
+                "A PNG or JPEG of one handwritten digit",
+                type=["png", "jpg", "jpeg"],
+                key="dr.upload",
+            )
+            if upload is not None:
+                try:
+                    ink = load_uploaded_image(upload.getvalue())
+                except ValueError as error:
+                    st.error(str(error))
+        else:
+            # A bigger canvas on a projector, and a pen that scales with it.
+            canvas_size = 280 if style.font_size <= 16 else 420
+            pen = st.slider("Pen width", 8, 60, 22 * canvas_size // 280, key="dr.pen")
+            canvas = st_canvas(
+                stroke_width=pen,
+                stroke_color="#000000",
+                background_color="#FFFFFF",
+                height=canvas_size,
+                width=canvas_size,
+                drawing_mode="freedraw",
+                return_image_data=True,
+                key="dr.canvas",
+            )
+            st.caption("Undo, redo and clear are in the canvas toolbar.")
+            if canvas.image_data is not None:
+                ink = ink_from_rgba(np.asarray(canvas.image_data))
 
-if seen is not None and not seen.empty and not seen.dot:
-    c = st.columns(3)
-    temperature = c[0].slider("Temperature T", 0.1, 5.0, 1.0, 0.1, key="dr.T")
-    dtype = c[1].radio("Float format", DTYPE_NAMES, index=1, horizontal=True, key="dr.dtype")
-    meant = c[2].selectbox("Which digit did you mean?", range(10), key="dr.meant")
-    for name in chosen:
-        model = models[name]
-        image = preprocess_for(model.dataset, ink).image
-        logits = model.logits(image[None])[0]
-        report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
-        top = int(np.argmax(report.p_stable))
-        st.subheader(
-            f"{'Default model' if name == 'default' else name}: "
-            f"it says {top} ({float(report.p_stable[top]):.1%})"
-        )
-        a, b = st.columns(2)
-        a.html(
-            html_bars(
-                "Logits z",
-                [float(v) for v in logits],
-                [f"{v:.2f}" for v in logits],
-                int(np.argmax(logits)),
+    first = models[chosen[0]]
+    seen = preprocess_for(first.dataset, ink) if ink is not None else None
+    with right:
+        if seen is None or seen.empty or seen.dot:
+            message = seen.message if seen is not None else "The canvas is empty: draw a digit."
+            st.info(f"{message} The network's guess will appear here.", icon=":material/draw:")
+        else:
+            st.markdown(
+                f"**What the network sees** ({first.dataset}: {seen.image.shape[0]}×"
+                f"{seen.image.shape[1]})"
             )
-        )
-        b.html(
-            html_bars(
-                f"Probabilities (stable softmax, {dtype}, T = {temperature:g})",
-                [float(p) for p in report.p_stable],
-                [f"{float(p):.2%}" for p in report.p_stable],
-                top,
+            scale = 168 // seen.image.shape[0]
+            st.image(
+                np.kron(seen.image.astype(np.float32) / seen.pixel_max, np.ones((scale, scale))),
+                clamp=True,
+                width=168,
             )
-        )
-        percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))
-        st.caption(f"Stable softmax in {dtype}: {percent}")
-        if np.isnan(report.p_naive).any():
-            st.warning(
-                f"The naive softmax breaks here in {dtype}: "
-                + " ".join(m.text for m in report.messages if m.level == "error")
+
+    if seen is not None and not seen.empty and not seen.dot:
+        c = st.columns(3)
+        temperature = c[0].slider("Temperature T", 0.1, 5.0, 1.0, 0.1, key="dr.T")
+        dtype = c[1].radio("Float format", DTYPE_NAMES, index=1, horizontal=True, key="dr.dtype")
+        meant = c[2].selectbox("Which digit did you mean?", range(10), key="dr.meant")
+        for name in chosen:
+            model = models[name]
+            image = preprocess_for(model.dataset, ink).image
+            logits = model.logits(image[None])[0]
+            report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
+            top = int(np.argmax(report.p_stable))
+            st.subheader(
+                f"{'Default model' if name == 'default' else name}: "
+                f"it says {top} ({float(report.p_stable[top]):.1%})"
             )
-        if st.toggle(f"Loss and gradient if you meant {meant}", key=f"dr.loss.{name}"):
-            for message in report.messages:
-                if message.level != "info":
-                    st.warning(message.text)
-            cols = st.columns(4)
-            for col, loss in zip(cols, report.losses, strict=True):
-                value = (
-                    format_exact(loss.value) if loss.key == "exact" else format_float(loss.value)
+            a, b = st.columns(2)
+            a.html(
+                html_bars(
+                    "Logits z",
+                    [float(v) for v in logits],
+                    [f"{v:.2f}" for v in logits],
+                    int(np.argmax(logits)),
                 )
-                col.metric(loss.label, value)
-                if loss.key != "exact":
-                    col.caption(f"rel. error {format_error(loss.relative_error)}")
-            left_chart, right_chart = st.columns(2)
-            left_chart.plotly_chart(
-                figures.probability_bars(
-                    report.p_naive,
-                    report.p_stable,
-                    [float(p) for p in report.p_exact],
-                    meant,
-                    style,
-                ),
-                width="stretch",
-                key=f"dr.probs.{name}",
             )
-            right_chart.plotly_chart(
-                figures.gradient_bars(report.grad_naive, report.grad_stable, meant, style),
-                width="stretch",
-                key=f"dr.grad.{name}",
+            b.html(
+                html_bars(
+                    f"Probabilities (stable softmax, {dtype}, T = {temperature:g})",
+                    [float(p) for p in report.p_stable],
+                    [f"{float(p):.2%}" for p in report.p_stable],
+                    top,
+                )
             )
+            percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))
+            st.caption(f"Stable softmax in {dtype}: {percent}")
+            if np.isnan(report.p_naive).any():
+                st.warning(
+                    f"The naive softmax breaks here in {dtype}: "
+                    + " ".join(m.text for m in report.messages if m.level == "error")
+                )
+            if st.toggle(f"Loss and gradient if you meant {meant}", key=f"dr.loss.{name}"):
+                for message in report.messages:
+                    if message.level != "info":
+                        st.warning(message.text)
+                cols = st.columns(4)
+                for col, loss in zip(cols, report.losses, strict=True):
+                    value = (
+                        format_exact(loss.value)
+                        if loss.key == "exact"
+                        else format_float(loss.value)
+                    )
+                    col.metric(loss.label, value)
+                    if loss.key != "exact":
+                        col.caption(f"rel. error {format_error(loss.relative_error)}")
+                left_chart, right_chart = st.columns(2)
+                left_chart.plotly_chart(
+                    figures.probability_bars(
+                        report.p_naive,
+                        report.p_stable,
+                        [float(p) for p in report.p_exact],
+                        meant,
+                        style,
+                    ),
+                    width="stretch",
+                    key=f"dr.probs.{name}",
+                )
+                right_chart.plotly_chart(
+                    figures.gradient_bars(report.grad_naive, report.grad_stable, meant, style),
+                    width="stretch",
+                    key=f"dr.grad.{name}",
+                )
 
+
+drawing_and_answer()
 write_params(PAGE, ("model",), {} if chosen == ["default"] else {"model": chosen[0]})

@@ -620,3 +620,16 @@ def test_flatten_images_errors():
         flatten_images(images, "max", 0)
     with pytest.raises(ValueError, match=r"got shape \(8, 8\)"):
         flatten_images(images[0], "max", 16)
+
+
+def test_garbled_npy_header_is_a_clear_error(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            # A valid magic string followed by a header dict that does not parse.
+            archive.writestr(f"{key}.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': '<u1'\n")
+    with pytest.raises(ValueError, match="not a readable NumPy array"):
+        data.load_mnist_npz(buffer.getvalue())
