@@ -186,8 +186,10 @@ def main() -> None:
     print(text)
     results = ROOT / "bench" / "RESULTS.md"
     existing = results.read_text() if results.exists() else ""
-    head = existing.split("## Training throughput (issue 4)")[0].rstrip()
-    results.write_text((head + "\n\n" if head else "") + text)
+    head, _, rest = existing.partition("## Training throughput (issue 4)")
+    later = rest[rest.index("## Draw page") :] if "## Draw page" in rest else ""
+    head = head.rstrip()
+    results.write_text((head + "\n\n" if head else "") + text + ("\n" + later if later else ""))
 
 
 if __name__ == "__main__":

@@ -101,6 +101,21 @@ def _vline(
     return shape, note
 
 
+def _marker_line(x: float | None, label: str, style: ChartStyle) -> tuple[list, list]:
+    # The "you are here" line of a log-x chart, or nothing when there is no value.
+    if x is None:
+        return [], []
+    shape, note = _vline(
+        float(x),
+        label,
+        COLORS["threshold"],
+        max(1.0, style.line_width / 2),
+        style.font_size - 2,
+        log_x=True,
+    )
+    return [shape], [note]
+
+
 def _finite_or_zero(values: NDArray[np.floating]) -> list[float]:
     return [float(v) if np.isfinite(v) else 0.0 for v in values]
 
@@ -484,18 +499,7 @@ def cancellation_chart(
             "line": {"color": COLORS["exact"], "dash": "dot", "width": 1},
         }
     )
-    shapes, notes = [], []
-    if current_n is not None:
-        shape, note = _vline(
-            float(current_n),
-            current_label,
-            COLORS["threshold"],
-            max(1.0, style.line_width / 2),
-            style.font_size - 2,
-            log_x=True,
-        )
-        shapes.append(shape)
-        notes.append(note)
+    shapes, notes = _marker_line(current_n, current_label, style)
     return _figure(
         traces,
         style,
@@ -700,18 +704,7 @@ def gap_staircase_chart(
         }
         for name, (magnitudes, gaps) in curves.items()
     ]
-    shapes, notes = [], []
-    if current is not None and current > 0:
-        shape, note = _vline(
-            float(current),
-            current_label,
-            COLORS["threshold"],
-            max(1.0, style.line_width / 2),
-            style.font_size - 2,
-            log_x=True,
-        )
-        shapes.append(shape)
-        notes.append(note)
+    shapes, notes = _marker_line(current if current and current > 0 else None, current_label, style)
     return _figure(
         traces,
         style,

@@ -12,7 +12,7 @@ from core.images import load_uploaded_image
 from core.models import TrainedModel, weights_from_npz
 from core.precision import DTYPE_NAMES, format_error, format_exact, format_float
 from core.preprocess import ink_from_rgba, preprocess_for
-from ui.layout import chart_style, html_bars, require_navigation
+from ui.layout import chart_style, html_bars, require_navigation, url_notices
 from ui.urlstate import incoming_params, write_params
 
 PAGE = "draw"
@@ -48,8 +48,7 @@ st.markdown(
     "on, then ten logits, then probabilities from the stable softmax. Everything runs in "
     "NumPy on the model's weights."
 )
-if ss.get("dr.notice"):
-    st.warning(ss["dr.notice"], icon=":material/link_off:")
+url_notices([ss["dr.notice"]] if ss.get("dr.notice") else [])
 st.multiselect(
     "Models (several: side by side on the same drawing)",
     list(models),

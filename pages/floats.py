@@ -7,7 +7,7 @@ import streamlit as st
 from core import figures, roundoff
 from core import floats as fl
 from core.precision import format_error, format_exact, format_float, to_exact
-from ui.layout import chart_style, html_table, require_navigation
+from ui.layout import chart_style, html_table, require_navigation, url_notices
 from ui.urlstate import incoming_params, write_params
 
 PAGE = "floats"
@@ -130,8 +130,7 @@ st.markdown(
     "rounded the moment they are stored, and subtracting two nearly equal numbers can wipe "
     "out most of the digits that were right. This page shows where, down to the bits."
 )
-for notice in ss.get("fl.notices", []):
-    st.warning(notice, icon=":material/link_off:")
+url_notices(ss.get("fl.notices", []))
 
 
 def course_example() -> None:

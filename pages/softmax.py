@@ -7,7 +7,13 @@ from core import report as rp
 from core import softmax as sm
 from core.precision import DTYPE_NAMES, format_error, format_exact, format_float
 from core.tf_tasks import KERAS_LOSS_CHECK
-from ui.layout import chart_style, html_table, require_navigation
+from ui.layout import (
+    chart_style,
+    html_table,
+    preset_buttons,
+    require_navigation,
+    url_notices,
+)
 from ui.urlstate import incoming_params, write_params
 from ui.workers import session_owner, worker_pool
 
@@ -121,8 +127,7 @@ st.markdown(
     "that first subtracts the largest logit, in the float format of your choice. Every "
     "number is checked against an exact reference computed with 60 significant digits."
 )
-for notice in ss.get("sm.notices", []):
-    st.warning(notice, icon=":material/link_off:")
+url_notices(ss.get("sm.notices", []))
 
 top = st.columns([2, 2, 3])
 mode = top[0].radio(
@@ -146,18 +151,7 @@ dtype = top[1].radio(
 
 def multi_class_controls() -> tuple[list[float], int, float, float]:
     st.markdown("**Presets that teach**")
-    buttons = st.columns(len(inputs.PRESETS))
-    for column, preset in zip(buttons, inputs.PRESETS, strict=True):
-        column.button(
-            preset.label,
-            key=f"sm.preset.{preset.key}",
-            on_click=on_preset,
-            args=(preset.key,),
-            help=preset.lesson,
-            width="stretch",
-        )
-    if ss.get("sm.lesson"):
-        st.info(ss["sm.lesson"], icon=":material/lightbulb:")
+    preset_buttons(inputs.PRESETS, "sm", on_preset)
 
     left, right = st.columns(2)
     with right:

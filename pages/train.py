@@ -11,7 +11,7 @@ from core.history import TrainingHistory, downsample
 from core.jobs import JobStatus
 from core.models import TrainedModel, evaluate, weights_from_npz, weights_to_npz
 from core.nets import ACTIVATIONS, NetworkSpec
-from ui.layout import chart_style, require_navigation
+from ui.layout import chart_style, preset_buttons, require_navigation, url_notices
 from ui.urlstate import incoming_params, write_params
 from ui.workers import session_owner, worker_pool
 
@@ -179,21 +179,9 @@ st.markdown(
     "worker process while you watch. Pick one variant or several: compared variants start "
     "from the same weights and see the same batches in the same order."
 )
-for notice in ss.get("tr.notices", []):
-    st.warning(notice, icon=":material/link_off:")
+url_notices(ss.get("tr.notices", []))
 
-buttons = st.columns(len(training.PRESETS))
-for column, preset in zip(buttons, training.PRESETS, strict=True):
-    column.button(
-        preset.label,
-        key=f"tr.preset.{preset.key}",
-        on_click=on_preset,
-        args=(preset.key,),
-        help=preset.lesson,
-        width="stretch",
-    )
-if ss.get("tr.lesson"):
-    st.info(ss["tr.lesson"], icon=":material/lightbulb:")
+preset_buttons(training.PRESETS, "tr", on_preset)
 
 left, right = st.columns(2)
 with left:

@@ -149,3 +149,34 @@ def html_bars(title: str, values: list[float], texts: list[str], marked: int) ->
             f'</div></div><div class="value{top}">{text}</div>'
         )
     return f'{_BAR_CSS}<p><strong>{title}</strong></p><div class="lab-bars">{"".join(rows)}</div>'
+
+
+def url_notices(notices: list[str]) -> None:
+    """Show why values from the link were replaced by defaults."""
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+
+
+def preset_buttons(presets, prefix: str, on_preset) -> None:
+    """Draw a row of preset buttons and, once one is chosen, what it teaches.
+
+    Parameters
+    ----------
+    presets : sequence
+        Objects with ``key``, ``label`` and ``lesson``.
+    prefix : str
+        The page's widget-key prefix (``"sm"``, ``"tr"``).
+    on_preset : callable
+        Called with the preset's key when its button is pressed.
+    """
+    for column, preset in zip(st.columns(len(presets)), presets, strict=True):
+        column.button(
+            preset.label,
+            key=f"{prefix}.preset.{preset.key}",
+            on_click=on_preset,
+            args=(preset.key,),
+            help=preset.lesson,
+            width="stretch",
+        )
+    if st.session_state.get(f"{prefix}.lesson"):
+        st.info(st.session_state[f"{prefix}.lesson"], icon=":material/lightbulb:")
