@@ -169,7 +169,10 @@ def drawing_and_answer() -> None:
                     f"The naive softmax breaks here in {dtype}: "
                     + " ".join(m.text for m in report.messages if m.level == "error")
                 )
-            if st.toggle(f"Loss and gradient if you meant {meant}", key=f"dr.loss.{name}"):
+            if st.toggle(
+                f"Show the naive softmax, the loss and the gradient if you meant {meant}",
+                key=f"dr.loss.{name}",
+            ):
                 for message in report.messages:
                     if message.level != "info":
                         st.warning(message.text)
