@@ -31,6 +31,9 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.results import record_section  # noqa: E402
+
 TARGET_MS = 30.0
 
 
@@ -213,11 +216,7 @@ def main() -> None:
         ]
     )
     if not args.no_write:
-        results = ROOT / "bench" / "RESULTS.md"
-        existing = results.read_text() if results.exists() else ""
-        marker = "## Training throughput"
-        tail = marker + existing.split(marker, 1)[1] if marker in existing else ""
-        results.write_text(report + ("\n" + tail if tail else ""))
+        record_section(report)
     print(report)
 
 

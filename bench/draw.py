@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.__main__ import machine  # noqa: E402
+from bench.results import record_section  # noqa: E402
 from core import report as rp  # noqa: E402
 from core.models import weights_from_npz  # noqa: E402
 from core.preprocess import ink_from_rgba, preprocess_for  # noqa: E402
@@ -137,10 +138,7 @@ def main() -> None:
         ]
     )
     print(text)
-    results = ROOT / "bench" / "RESULTS.md"
-    existing = results.read_text() if results.exists() else ""
-    head = existing.split("## Draw page (issue 5)")[0].rstrip()
-    results.write_text((head + "\n\n" if head else "") + text)
+    record_section(text)
 
 
 if __name__ == "__main__":

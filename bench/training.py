@@ -29,6 +29,7 @@ from bench.__main__ import (  # noqa: E402
     serve_like_a_running_server,
     time_page_runs,
 )
+from bench.results import record_section  # noqa: E402
 from bench.tasks import write_fake_mnist  # noqa: E402
 from core.jobs import JobStatus, WorkerPool  # noqa: E402
 from core.training import TRAIN_TASK, TrainConfig  # noqa: E402
@@ -184,12 +185,7 @@ def main() -> None:
     ]
     text = "\n".join(report)
     print(text)
-    results = ROOT / "bench" / "RESULTS.md"
-    existing = results.read_text() if results.exists() else ""
-    head, _, rest = existing.partition("## Training throughput (issue 4)")
-    later = rest[rest.index("## Draw page") :] if "## Draw page" in rest else ""
-    head = head.rstrip()
-    results.write_text((head + "\n\n" if head else "") + text + ("\n" + later if later else ""))
+    record_section(text)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,22 @@
 import time
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from core import nets
 from core.models import TrainedModel, weights_to_npz
 from tests.app.helpers import open_app_page, texts
 
 PAGE = "pages/train.py"
+
+
+def start_long_run() -> AppTest:
+    # The widest network, small batches, 100 epochs: minutes on any machine, so the job is
+    # still running when the test pauses, leaves, kills or stops it.
+    at = open_train(variant="A,C,D", epochs="100", batch="8")
+    at.text_input(key="tr.hidden").set_value("512, 512, 512").run()
+    at.button(key="tr.start").click().run()
+    return at
 
 
 def open_train(**query):
@@ -127,8 +137,7 @@ def test_weights_upload_good_and_bad():
 
 
 def test_stop_a_run():
-    at = open_train(variant="D", epochs="100")
-    at.button(key="tr.start").click().run()
+    at = start_long_run()
     run_until(at, lambda a: progress_text(a).startswith("running"))
     at.button(key="tr.stop").click().run()
     run_until(at, lambda a: "stopped" in texts(a.warning))
@@ -173,8 +182,7 @@ def test_a_dead_worker_is_reported_and_training_can_start_again():
 
     from ui.workers import worker_pool
 
-    at = open_train(variant="D", epochs="100", batch="8")
-    at.button(key="tr.start").click().run()
+    at = start_long_run()
     run_until(at, lambda a: progress_text(a).startswith("running"))
     job = worker_pool().get(at.session_state["tr.job"])
     busy = [w.process.pid for w in worker_pool()._workers if w.job is job]
@@ -188,25 +196,23 @@ def test_a_dead_worker_is_reported_and_training_can_start_again():
 
 
 def test_pause_and_resume():
-    at = open_train(variant="D", epochs="100", batch="8")
-    at.button(key="tr.start").click().run()
+    at = start_long_run()
     run_until(at, lambda a: progress_text(a).startswith("running"))
     at.button(key="tr.pause").click().run()
     run_until(at, lambda a: progress_text(a).startswith("paused"))
-    step = at.session_state["tr.history"].progress["step"]
+    step = at.session_state["tr.history"].progress.get("step", 0)
     time.sleep(0.6)
     at.run()
     assert at.session_state["tr.history"].progress["step"] == step
     at.button(key="tr.resume").click().run()
-    run_until(at, lambda a: a.session_state["tr.history"].progress["step"] > step)
+    run_until(at, lambda a: a.session_state["tr.history"].progress.get("step", 0) > step)
     at.button(key="tr.stop").click().run()
     run_until(at, lambda a: "stopped" in texts(a.warning))
 
 
 def test_a_job_keeps_running_while_the_student_visits_another_page():
-    at = open_train(variant="D", epochs="100", batch="8")
-    at.button(key="tr.start").click().run()
-    run_until(at, lambda a: progress_text(a).startswith("running"))
+    at = start_long_run()
+    run_until(at, lambda a: a.session_state["tr.history"].progress.get("step", 0) > 0)
     step = at.session_state["tr.history"].progress["step"]
     at.switch_page("pages/softmax.py")
     at.run()
