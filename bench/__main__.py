@@ -195,8 +195,6 @@ def main() -> None:
     ).stdout.strip()
     report = "\n".join(
         [
-            "# Benchmark results",
-            "",
             "## Page rerun time (server side), moving one control",
             "",
             f"Machine: {machine()}. Commit {commit or 'unknown'}, "

@@ -4,6 +4,9 @@ import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+TITLE = "# Benchmark results"
+# Sections in lesson order, whichever benchmark ran last.
+ORDER = ("## Page rerun", "## Training throughput", "## Draw page")
 
 
 def record_section(text: str, results: Path = RESULTS) -> None:
@@ -14,15 +17,19 @@ def record_section(text: str, results: Path = RESULTS) -> None:
     text : str
         The section, starting with its ``## `` heading line.
     results : pathlib.Path, optional
-        The results file; the other sections in it keep their place.
+        The results file; the other sections in it are kept.
     """
     heading = text.splitlines()[0]
     existing = results.read_text() if results.exists() else ""
-    sections = [part.strip() for part in re.split(r"(?m)^(?=## )", existing) if part.strip()]
-    for index, section in enumerate(sections):
-        if section.splitlines()[0] == heading:
-            sections[index] = text.strip()
-            break
-    else:
-        sections.append(text.strip())
-    results.write_text("\n\n".join(sections) + "\n")
+    sections = {
+        part.splitlines()[0]: part.strip()
+        for part in re.split(r"(?m)^(?=## )", existing)
+        if part.startswith("## ")
+    }
+    sections[heading] = text.strip()
+
+    def rank(title: str) -> int:
+        return next((i for i, prefix in enumerate(ORDER) if title.startswith(prefix)), len(ORDER))
+
+    ordered = sorted(sections, key=rank)
+    results.write_text("\n\n".join([TITLE, *(sections[title] for title in ordered)]) + "\n")

@@ -10,6 +10,7 @@ Keras engine, which only a worker process builds.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -188,17 +189,23 @@ class NumpyEngine:
 
     def run(self, xs: NDArray[np.float32], ys: NDArray[np.int64]) -> tuple[list, list, list]:
         """Train on a chunk of batches; return each batch's loss, max |z| and max z."""
-        losses, peaks, tops = [], [], []
-        for x, y in zip(xs, ys, strict=True):
+        losses = []
+        # Each step's logits are kept and their extremes taken once for the whole chunk.
+        logits = np.empty((len(xs), xs.shape[1], self.net.spec.outputs), np.float32)
+        for x, y, z_out in zip(xs, ys, logits, strict=True):
             loss, z = self.net.loss_and_gradients(x, y, self.stable)
-            top, bottom = float(z.max()), float(z.min())
+            z_out[...] = z
             losses.append(loss)
-            peaks.append(max(top, -bottom))
-            tops.append(top)
-            if not np.isfinite(loss):
+            if not math.isfinite(loss):
                 break
             self.optimizer.apply(self.net.params, self.net.grads)
-        return losses, peaks, tops
+        if not losses:
+            return [], [], []
+        done = logits[: len(losses)].reshape(len(losses), -1)
+        with np.errstate(invalid="ignore"):
+            tops = done.max(axis=1)
+            peaks = np.maximum(tops, -done.min(axis=1))
+        return losses, peaks.tolist(), tops.tolist()
 
     def weights(self) -> nets.Weights:
         """Return a copy of the current weights."""
@@ -574,6 +581,17 @@ def parse_train_query(params: dict) -> tuple[TrainConfig, list[str]]:
                 fields[field_name] = _number(text, kind, low, high, name)
             except ValueError as error:
                 notices.append(f"{error}; using the default.")
+    # The page offers a fixed set of learning rates and batch sizes: snap to the nearest.
+    for name, field_name, choices, distance in (
+        ("lr", "learning_rate", LEARNING_RATES, lambda a, b: abs(np.log(a / b))),
+        ("batch", "batch_size", BATCH_SIZES, lambda a, b: abs(a - b)),
+    ):
+        if field_name in fields and fields[field_name] not in choices:
+            nearest = min(choices, key=lambda c: distance(c, fields[field_name]))
+            notices.append(
+                f"{name}={first(name)[:20]!r} is not one of the page's choices; using {nearest:g}."
+            )
+            fields[field_name] = nearest
     return TrainConfig(**fields), notices
 
 

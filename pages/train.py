@@ -57,8 +57,8 @@ def mnist_source() -> tuple[data.Dataset | None, str | None, tuple[str, ...]]:
 def apply_config(config: training.TrainConfig) -> None:
     ss["tr.variants"] = list(config.variants)
     ss["tr.data"] = config.data
-    ss["tr.lr"] = min(training.LEARNING_RATES, key=lambda r: abs(np.log(r / config.learning_rate)))
-    ss["tr.batch"] = min(training.BATCH_SIZES, key=lambda b: abs(b - config.batch_size))
+    ss["tr.lr"] = config.learning_rate
+    ss["tr.batch"] = config.batch_size
     ss["tr.epochs"] = config.epochs
     ss["tr.seed"] = config.seed
     ss["tr.scale"] = config.scale

@@ -114,7 +114,9 @@ def test_network_buffers_are_views():
 def test_training_reduces_the_loss(batch):
     x, y = batch
     spec = nets.NetworkSpec(64)
-    for optimizer, lr in (("adam", 1e-2), ("sgd", 0.5)):
+    # A learning rate in the calm range: at 0.5, SGD on this batch oscillates and its
+    # last loss depends on round-off.
+    for optimizer, lr in (("adam", 1e-2), ("sgd", 0.1)):
         net = nets.Network(spec, nets.init_weights(spec, 0))
         opt = nets.make_optimizer(optimizer, lr)
         first, _ = net.loss_and_gradients(x, y)

@@ -155,6 +155,22 @@ def test_a_bad_value_falls_back_to_the_default_with_one_notice(name, value):
     assert notices[0].startswith(f"{name}=")
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "nearest"),
+    [
+        ({"batch": "1"}, "batch_size", 8),
+        ({"batch": "100"}, "batch_size", 128),
+        ({"batch": "4096"}, "batch_size", 512),
+        ({"lr": "0.0015"}, "learning_rate", 1e-3),
+        ({"lr": "10"}, "learning_rate", 1.0),
+    ],
+)
+def test_values_off_the_pages_choices_snap_to_the_nearest_with_a_notice(query, field, nearest):
+    config, notices = parse_train_query(query)
+    assert getattr(config, field) == nearest
+    assert len(notices) == 1 and "not one of the page's choices" in notices[0]
+
+
 def test_several_bad_values_give_one_notice_each_and_keep_the_good_ones():
     config, notices = parse_train_query(
         {"variant": "Z", "lr": "fast", "batch": "64", "scale": "raw", "seed": "-3"}
