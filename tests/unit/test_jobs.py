@@ -6,6 +6,7 @@ import time
 import pytest
 
 from core.jobs import JobStatus, WorkerPool, resolve_task
+from tests.unit.helpers import wait_for
 
 T = "tests.job_tasks:"
 
@@ -15,15 +16,6 @@ def pool():
     p = WorkerPool(max_workers=1, stop_grace=1.0)
     yield p
     p.shutdown()
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_runs_a_job_in_another_process(pool):

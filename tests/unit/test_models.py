@@ -32,20 +32,9 @@ def make_model(spec=UCI_SPEC, seed=0, **changes):
 
 
 def meta_of(model=None, **changes):
-    model = model or make_model()
-    meta = {
-        "format": "softmax-lab-weights-1",
-        "name": model.name,
-        "variant": model.variant,
-        "inputs": model.spec.inputs,
-        "hidden": list(model.spec.hidden),
-        "activation": model.spec.activation,
-        "outputs": model.spec.outputs,
-        "dataset": model.dataset,
-        "scale": model.scale,
-        "pixel_max": model.pixel_max,
-        "test_accuracy": model.test_accuracy,
-    }
+    """The description the app writes for `model`, with fields changed at will."""
+    saved = np.load(io.BytesIO(weights_to_npz(model or make_model())), allow_pickle=False)
+    meta = json.loads(saved["meta"].item())
     meta.update(changes)
     return meta
 

@@ -24,6 +24,7 @@ from core.training import (
     parse_train_query,
     train_query,
 )
+from tests.unit.helpers import wait_for
 
 # --- TrainConfig --------------------------------------------------------------------
 
@@ -290,15 +291,6 @@ def pool():
     p = WorkerPool(max_workers=1, stop_grace=3.0)
     yield p
     p.shutdown()
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def run(pool, config, timeout=120):
