@@ -493,6 +493,9 @@ class WorkerPool:
                     except (EOFError, OSError):
                         pass
                 if worker.process.sentinel in ready:
+                    # The sentinel closes as the process exits, a moment before it can be
+                    # reaped; join so the exit code is known.
+                    worker.process.join(timeout=1.0)
                     code = worker.process.exitcode
                     self._bury(
                         worker, f"the worker process stopped unexpectedly (exit code {code})"
