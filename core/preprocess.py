@@ -46,6 +46,13 @@ blocks' worth of pixels (30% of the bitmap) are on. Thickening or thinning every
 drawing to 5 px makes the block counts match that (about 18 blocks on average)
 and keeps accuracy steady across pen widths (see `preprocess_like_uci_digits`).
 """
+UCI_MAX_WIDTH = 24
+"""Widest digit, in bitmap pixels: the UCI digits are 32 pixels tall and almost
+never reach their bitmap's outer 4-pixel columns (blocks 0 and 7), round zeros
+included."""
+UCI_MAX_STRETCH = 2.0
+"""How much more a squeezed drawing may be scaled vertically than horizontally,
+so a wide digit grows to the data set's height but a flat stroke stays flat."""
 UCI_MAX_DILATION = 8
 UCI_MAX_EROSION = 3
 
@@ -438,7 +445,14 @@ def preprocess_like_uci_digits(ink: NDArray, stroke: float | None = UCI_STROKE) 
 
     1. Crop to the bounding box of the pixels with ink above `INK_THRESHOLD`.
     2. Scale by :math:`s = 32 / \max(h, w)`, averaging areas, and centre the
-       result in a 32x32 frame: the coverage :math:`c_{ij} \in [0, 1]`.
+       result in a 32x32 frame: the coverage :math:`c_{ij} \in [0, 1]`. A
+       drawing that would come out wider than `UCI_MAX_WIDTH` is squeezed to it,
+       :math:`s_x = (24 - \text{stroke}) / (w - w_d)` with :math:`w_d` the drawn
+       stroke width (or :math:`24 / w` when strokes are kept as drawn), and
+       scaled vertically by
+       :math:`s_y = \min(32 / h, 2 s_x)`: the data set's digits fill their
+       height but not their width, and a round zero drawn as wide as it is
+       tall otherwise fills all eight columns and reads as a 2.
     3. Threshold: a pixel is on when :math:`c_{ij} > \tfrac12 \min(1, w_s)`,
        where :math:`w_s` is the drawn stroke width after scaling (estimated
        as :math:`2A/P` from the ink's area and perimeter), so that a thin pen's
@@ -461,7 +475,15 @@ def preprocess_like_uci_digits(ink: NDArray, stroke: float | None = UCI_STROKE) 
         return _nothing("uci-digits", UCI_SIZE, UCI_PIXEL_MAX, reason)
     height, width = found.crop.shape
     s = UCI_BITMAP / max(height, width)
-    new_height, new_width = max(1, round(height * s)), max(1, round(width * s))
+    if stroke is None:
+        widest = UCI_MAX_WIDTH / width
+    else:
+        # The stroke is set to `stroke` pixels afterwards: fit the centre line, so the
+        # outer edges of the normalised stroke stay inside UCI_MAX_WIDTH.
+        widest = (UCI_MAX_WIDTH - stroke) / max(width - found.stroke, 1.0)
+    scale_x = min(s, widest)
+    scale_y = min(UCI_BITMAP / height, UCI_MAX_STRETCH * scale_x) if scale_x < s else s
+    new_height, new_width = max(1, round(height * scale_y)), max(1, round(width * scale_x))
     coverage = np.zeros((UCI_BITMAP, UCI_BITMAP), np.float32)
     _paste(
         coverage,
@@ -470,7 +492,7 @@ def preprocess_like_uci_digits(ink: NDArray, stroke: float | None = UCI_STROKE) 
         (UCI_BITMAP - new_width) // 2,
     )
 
-    drawn = found.stroke * s
+    drawn = found.stroke * math.sqrt(scale_x * scale_y)
     bitmap = coverage > 0.5 * min(1.0, drawn)
     if not bitmap.any():
         bitmap = coverage >= 0.5 * coverage.max()
@@ -485,7 +507,7 @@ def preprocess_like_uci_digits(ink: NDArray, stroke: float | None = UCI_STROKE) 
         Stage(
             "32×32 bitmap",
             bitmap.astype(np.uint8) * np.uint8(255),
-            "Longer side 32 pixels, centred, black or white, strokes "
+            "Longer side 32 pixels (at most 24 wide), centred, black or white, strokes "
             + ("normalised to the data set's width." if stroke is not None else "as drawn."),
         ),
         Stage(

@@ -77,7 +77,8 @@ with st.expander("Use a weights file saved on the train page (.npz)"):
 @st.fragment
 def drawing_and_answer() -> None:
     # A stroke reruns only this part of the page: less to send and redraw per stroke.
-    left, right = st.columns([1, 1.4])
+    # On a projector the canvas is larger: give it the wider column.
+    left, right = st.columns([1, 1.4] if style.font_size <= 16 else [1.5, 1])
     with left:
         source = st.segmented_control(
             "Input", ["Draw", "Upload a photo"], default="Draw", key="dr.source"

@@ -168,10 +168,18 @@ def test_uci_full_height_bar_is_in_the_middle_columns(pen):
     assert (image[:, 3:5].sum(axis=1) > 0).all()  # ink in every row: full height
 
 
-def test_uci_wide_flat_stroke_is_in_the_middle_rows():
+def test_uci_wide_flat_stroke_stays_flat_within_the_data_sets_width():
     image = pp.preprocess_like_uci_digits(DRAWINGS["wide flat stroke"]).image
     assert image[[0, 1, 6, 7], :].sum() == 0
-    assert (image[3:5].sum(axis=0) > 0).all()
+    assert image[:, [0, 7]].sum() == 0
+    assert (image[3:5, 1:7].sum(axis=0) > 0).all()
+
+
+def test_uci_round_zero_keeps_the_data_sets_outer_columns_empty():
+    # UCI digits fill their 8 rows but almost never blocks 0 and 7 of a row.
+    image = pp.preprocess_like_uci_digits(canvas(zero((50, 50, 230, 230)))).image
+    assert image[:, [0, 7]].sum() == 0
+    assert image[0].sum() > 0 and image[7].sum() > 0
 
 
 def test_uci_ellipse_is_a_ring():
@@ -199,7 +207,7 @@ def test_default_model_reads_a_drawn_one_and_zero():
     if not path.is_file():
         pytest.skip("no default model")
     model = weights_from_npz(path.read_bytes())
-    for digit, draw in ((1, one()), (0, zero())):
+    for digit, draw in ((1, one()), (0, zero()), (0, zero((50, 50, 230, 230)))):
         for pen in (8, 20, 36):
             image = pp.preprocess_like_uci_digits(canvas(draw, pen=pen)).image
             assert model.logits(image[None])[0].argmax() == digit
