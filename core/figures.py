@@ -366,7 +366,13 @@ def binary_loss_chart(
             }
         )
         if not ok.all():
-            traces.append(_broken_markers(z[~ok], top, f"{key}: inf (×)", COLORS[key], style))
+            broken = values[~ok]
+            what = (
+                "inf or nan"
+                if np.isnan(broken).any() and np.isinf(broken).any()
+                else ("nan" if np.isnan(broken).any() else "inf")
+            )
+            traces.append(_broken_markers(z[~ok], top, f"{key}: {what} (×)", COLORS[key], style))
     shapes, notes = [], []
     marks = [(saturation, f"σ(z) rounds to 1 from z ≈ {saturation:.1f}", COLORS["threshold"])]
     if current is not None:

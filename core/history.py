@@ -95,8 +95,18 @@ class TrainingHistory:
 
     @property
     def samples_per_s(self) -> float:
-        """Combined throughput of the variants still training."""
-        return sum(v.samples_per_s for v in self.variants.values() if not v.diverged)
+        r"""Combined training throughput of the variants still training.
+
+        Notes
+        -----
+        The variants train one after another on each chunk of the same batches,
+        so :math:`k` variants with rates :math:`r_i` together process
+        :math:`k / \sum_i 1 / r_i` samples per second.
+        """
+        rates = [v.samples_per_s for v in self.variants.values() if not v.diverged]
+        if not rates or min(rates) <= 0:
+            return 0.0
+        return len(rates) / sum(1 / r for r in rates)
 
 
 def downsample(

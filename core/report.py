@@ -15,7 +15,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core import softmax as sm
-from core.precision import as_dtype, exact, format_float, relative_error, ulp_distance, ulp_error
+from core.precision import (
+    as_dtype,
+    exact,
+    format_exact,
+    format_float,
+    relative_error,
+    ulp_distance,
+    ulp_error,
+)
 from core.reference import (
     binary_cross_entropy_exact,
     cross_entropy_exact,
@@ -449,9 +457,19 @@ def binary_report(z: float, y: int, dtype_name: str) -> BinaryReport:
                 f"so the clipped probability can still be 1 and the loss is {format_float(keras)}.",
             )
         )
-    elif a_naive in (0, 1):
+    elif a_naive in (0, 1) and a_naive != y:
         messages.append(
             Message("warning", f"Keras on probabilities clips and stops at {format_float(keras)}.")
+        )
+    elif a_naive in (0, 1):
+        # The label's own probability rounded to exactly 1: the clip now sets a floor.
+        messages.append(
+            Message(
+                "warning",
+                f"Keras on probabilities clips σ(z) to [1e-7, 1 − 1e-7] in {dtype.name} too: "
+                f"its loss is {format_float(keras)}, the exact loss "
+                f"{format_exact(exact_loss, 4)}.",
+            )
         )
     if not messages:
         messages.append(

@@ -165,17 +165,16 @@ def drawing_and_answer() -> None:
             )
             percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))
             st.caption(f"Stable softmax in {dtype}: {percent}")
+            shown: list[str] = []
             if np.isnan(report.p_naive).any():
-                st.warning(
-                    f"The naive softmax breaks here in {dtype}: "
-                    + " ".join(m.text for m in report.messages if m.level == "error")
-                )
+                shown = [m.text for m in report.messages if m.level == "error"]
+                st.warning(f"The naive softmax breaks here in {dtype}: " + " ".join(shown))
             if st.toggle(
                 f"Show the naive softmax, the loss and the gradient if you meant {meant}",
                 key=f"dr.loss.{name}",
             ):
                 for message in report.messages:
-                    if message.level != "info":
+                    if message.level != "info" and message.text not in shown:
                         st.warning(message.text)
                 cols = st.columns(4)
                 for col, loss in zip(cols, report.losses, strict=True):

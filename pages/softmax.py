@@ -229,13 +229,16 @@ def multi_class_controls() -> tuple[list[float], int, float, float]:
     return list(ss["sm.logits"]), ss["sm.y"], ss["sm.T"], shift
 
 
-def loss_metrics(losses, dtype_name: str) -> None:
+def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
     helps = {
         "naive": "−log of the naive softmax probability of the true class.",
         "keras": "What Keras computes from probabilities: clipped to [1e-7, 1 − 1e-7], then log.",
         "logits": "log Σ exp(z) − z_y with the max shift: what from_logits=True computes.",
         "exact": "Exact value of the loss for the stored logits (mpmath, 60 digits).",
     }
+    if binary:
+        helps["naive"] = "−y log σ(z) − (1 − y) log(1 − σ(z)) with the naive sigmoid."
+        helps["logits"] = "max(z, 0) − z·y + log1p(exp(−|z|)): what from_logits=True computes."
     columns = st.columns(len(losses))
     for column, loss in zip(columns, losses, strict=True):
         with column:
@@ -475,7 +478,7 @@ def binary_page() -> dict:
             f"exact σ(z) = {format_exact(report.a_exact)} = "
             f"1 − {format_exact(report.complement_exact)}"
         )
-        loss_metrics(report.losses, dtype)
+        loss_metrics(report.losses, dtype, binary=True)
     show_messages(report.messages)
     limit = max(60.0, min(BINARY_LIMIT, abs(float(z)) * 1.2))
     curve_z, curve_losses = rp.binary_loss_curve(dtype, y, limit)

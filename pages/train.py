@@ -245,7 +245,7 @@ k = st.columns(4)
 k[0].radio(
     "Optimizer",
     ["adam", "sgd"],
-    format_func=str.capitalize,
+    format_func={"adam": "Adam", "sgd": "SGD"}.get,
     key="tr.optimizer",
     horizontal=True,
     persist_state="session",

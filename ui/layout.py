@@ -20,6 +20,10 @@ table.lab th, table.lab td {
 table.lab th { background: #f3f4f6; white-space: nowrap; }
 table.lab td:first-child, table.lab th:first-child { text-align: left; }
 table.lab .broken { background: #F9D9A6; font-weight: 600; padding: 0 0.2rem; }
+/* A long exact value wraps rather than losing its last digits to an ellipsis. */
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important;
+}
 </style>
 """
 

@@ -63,4 +63,8 @@ def test_binary_loss_chart():
     names = [t.name for t in fig.data]
     assert "naive: inf (×)" in names
     assert any("rounds to 1" in a.text for a in fig.layout.annotations)
+    # With label 1 the naive loss is 0 · log(0) = nan there, and the legend says so.
+    z, losses = rp.binary_loss_curve("float64", 1, 60.0)
+    names = [t.name for t in figures.binary_loss_chart(z, losses, 36.7).data]
+    assert "naive: nan (×)" in names
     assert np.isfinite(fig.layout.yaxis.range[1])

@@ -158,14 +158,15 @@ def test_seconds_left_needs_elapsed_time():
     assert h.seconds_left is None
 
 
-def test_samples_per_s_sums_the_variants_still_training():
+def test_samples_per_s_combines_the_variants_still_training_one_after_another():
     events = [start(("A", "B", "C")), steps("A", 1, [2.3], rate=100.0)]
     events += [steps("B", 1, [2.3], rate=1000.0), steps("C", 1, [2.3], rate=10.0)]
     h = TrainingHistory().update(events)
-    assert h.samples_per_s == pytest.approx(1110.0)
+    # 1 sample each takes 1/100 + 1/1000 + 1/10 s: 3 samples in 0.111 s.
+    assert h.samples_per_s == pytest.approx(3 / 0.111)
     events.append({"type": "diverged", "variant": "B", "step": 1, "message": "m"})
     h.update(events)
-    assert h.samples_per_s == pytest.approx(110.0)
+    assert h.samples_per_s == pytest.approx(2 / 0.11)
 
 
 # --- downsample -------------------------------------------------------------------

@@ -86,6 +86,16 @@ def test_binary_report_saturation():
     assert "16.6" in calm.messages[0].text
 
 
+def test_binary_report_explains_keras_clip_in_both_directions():
+    against = rp.binary_report(40, 0, "float64")  # the label's probability rounds to 0
+    assert "clips and stops at 16.118" in text(against)
+    towards = rp.binary_report(40, 1, "float64")  # it rounds to 1: the clip is a floor
+    assert "its loss is 1.0000000494736474e-7, the exact loss 4.248e-18" in text(towards)
+    half = rp.binary_report(-17, 0, "float16")
+    assert "clips and stops" not in text(half)
+    assert "the exact loss 4.14e-8" in text(half)
+
+
 def test_exp_underflow_threshold():
     for dtype in ("float16", "float32", "float64"):
         t = rp.exp_underflow_threshold(dtype)
