@@ -929,7 +929,7 @@ def confusion_chart(confusion: NDArray, style: ChartStyle = LAPTOP) -> go.Figure
         [trace],
         style,
         "Confusion matrix (rows: true digit, columns: predicted)",
-        xaxis={"title": {"text": "predicted"}, "side": "top", "dtick": 1},
+        xaxis={"side": "top", "dtick": 1},  # the title names the columns
         yaxis={"title": {"text": "true"}, "autorange": "reversed", "dtick": 1},
     )
 
@@ -957,7 +957,8 @@ def class_probability_chart(
     """
     top = int(np.argmax(probabilities))
     labels = [
-        f"{i}" + (" ✓" if i == true_class else "") + (" ▲" if i == top else "")
+        # The marks go on a second line: narrow bars leave no room beside the digit.
+        f"{i}<br>" + ("✓" if i == true_class else "") + ("▲" if i == top else "")
         for i in range(len(probabilities))
     ]
     colors = [COLORS["stable"] if i == top else "#9ab7d3" for i in range(len(probabilities))]

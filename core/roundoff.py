@@ -169,9 +169,13 @@ def value_text(value: float | np.generic, format_name: str) -> str:
     str
         The exact decimal when it is short (``"65504"``, not float16's shortest
         round-trip text ``"65500"``), else the shortest text that reads back as
-        the value (``"0.1"``); ``"inf"``, ``"-inf"``, ``"nan"`` as such.
+        the value (``"0.1"``); ``"inf"``, ``"-inf"``, ``"nan"`` as such, and a nan
+        with its sign bit set as ``"-nan"``, so the sign survives the page's URL.
     """
-    return _landmark_text(float(round_to_format(value, format_name)), get_format(format_name))
+    stored = float(round_to_format(value, format_name))
+    if math.isnan(stored):
+        return "-nan" if math.copysign(1.0, stored) < 0 else "nan"
+    return _landmark_text(stored, get_format(format_name))
 
 
 @lru_cache(maxsize=64)

@@ -135,6 +135,15 @@ def test_value_text(value, name, text):
 
 
 @pytest.mark.parametrize("name", fl.FORMAT_NAMES)
+def test_a_negative_nan_keeps_its_sign_through_its_text(name):
+    negative = fl.parse_value("-nan", name).value
+    assert np.isnan(negative) and np.signbit(negative)
+    assert roundoff.value_text(negative, name) == "-nan"
+    again = fl.parse_value(roundoff.value_text(negative, name), name).value
+    assert np.signbit(again)
+
+
+@pytest.mark.parametrize("name", fl.FORMAT_NAMES)
 def test_number_line_centres(name):
     centres = roundoff.number_line_centres(name)
     limits = fl.format_limits(name)
