@@ -106,13 +106,14 @@ def in_browser(strokes: int = 12, onto_drawing: bool = False) -> tuple[list[floa
             page.evaluate(PROBE)
             empty = page.get_by_text("The canvas is empty")
             for i in range(strokes + 2):
-                if i == 0 or not onto_drawing:
+                on_empty_canvas = i == 0 or not onto_drawing
+                if on_empty_canvas:
                     page.get_by_role("button", name="Reset canvas & history").click()
                     empty.first.wait_for(timeout=10_000)
                 page.wait_for_timeout(300)
                 done = page.evaluate("() => window.__latencies.length")
                 tilt = (i % 7 - 3) * 12
-                if i == 0 or not onto_drawing:
+                if on_empty_canvas:
                     # A new angle each time: parallel strokes normalise to the same 8×8.
                     start, end = (140 - tilt, 40), (140 + tilt, 240)
                 else:

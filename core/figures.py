@@ -366,12 +366,7 @@ def binary_loss_chart(
             }
         )
         if not ok.all():
-            broken = values[~ok]
-            what = (
-                "inf or nan"
-                if np.isnan(broken).any() and np.isinf(broken).any()
-                else ("nan" if np.isnan(broken).any() else "inf")
-            )
+            what = " or ".join(sorted({"nan" if np.isnan(v) else "inf" for v in values[~ok]}))
             traces.append(_broken_markers(z[~ok], top, f"{key}: {what} (×)", COLORS[key], style))
     shapes, notes = [], []
     marks = [(saturation, f"σ(z) rounds to 1 from z ≈ {saturation:.1f}", COLORS["threshold"])]

@@ -203,7 +203,7 @@ def test_pause_and_resume():
     step = at.session_state["tr.history"].progress.get("step", 0)
     time.sleep(0.6)
     at.run()
-    assert at.session_state["tr.history"].progress["step"] == step
+    assert at.session_state["tr.history"].progress.get("step", 0) == step
     at.button(key="tr.resume").click().run()
     run_until(at, lambda a: a.session_state["tr.history"].progress.get("step", 0) > step)
     at.button(key="tr.stop").click().run()
