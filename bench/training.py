@@ -12,6 +12,7 @@ All figures come from one run on one machine, as ratios:
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -35,6 +36,25 @@ from core.jobs import JobStatus, WorkerPool  # noqa: E402
 from core.training import TRAIN_TASK, TrainConfig  # noqa: E402
 
 TASKS = "bench.tasks:"
+
+
+def numpy_blas() -> str:
+    """Name NumPy's BLAS and the kernels it runs, and say when the environment forces them."""
+    from threadpoolctl import threadpool_info
+
+    libraries = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    text = ", ".join(
+        f"{i['internal_api']} {i['version']} ({i.get('architecture', 'unknown')} kernels)"
+        for i in libraries
+    )
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        # Set on some machines for old OpenBLAS builds; it slows the NumPy engine's matmuls.
+        text += (
+            f", forced by OPENBLAS_CORETYPE={forced}: for this CPU's own kernels run "
+            "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE scripts/lab bench`"
+        )
+    return text or "no BLAS found"
 
 
 def run(target: str, params: dict, timeout: float = 900):
@@ -144,6 +164,7 @@ def rerun_rows(pool: WorkerPool) -> list[str]:
 
 
 def main() -> None:
+    print(f"NumPy's BLAS: {numpy_blas()}", flush=True)
     serve_like_a_running_server()
     time_page_runs()
     pool = WorkerPool(max_workers=1)
@@ -163,6 +184,7 @@ def main() -> None:
         "Command: `scripts/lab bench`. Adam, batch 32; each figure the best of two runs, "
         "each run in a fresh worker process; our engines against a plain `model.fit` with "
         "default settings (TensorFlow's default threads) measured in the same run.",
+        f"NumPy's BLAS (the NumPy engine's matrix products): {numpy_blas()}.",
         "",
         "| network and data | engine | samples/s | plain fit samples/s | ratio | bar | met |",
         "|---|---|---|---|---|---|---|",

@@ -11,6 +11,7 @@ the Keras ``Dense`` kernel layout, so they move between the two unchanged.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,21 +122,30 @@ def check_weights(weights: Weights, spec: NetworkSpec) -> None:
 
 
 def _activate(z: NDArray[np.float32], activation: str) -> NDArray[np.float32]:
+    # In place: the training step keeps every layer's output in a buffer of its own.
     if activation == "relu":
         return np.maximum(z, 0, out=z)
     if activation == "sigmoid":
         with np.errstate(over="ignore"):
-            return 1 / (1 + np.exp(-z))
-    return np.tanh(z)
+            np.negative(z, out=z)
+            np.exp(z, out=z)
+            z += 1
+            return np.reciprocal(z, out=z)
+    return np.tanh(z, out=z)
 
 
-def _activation_grad(a: NDArray[np.float32], activation: str) -> NDArray:
-    # Derivatives written in terms of the activation's output, which is cached.
+def _activation_grad(
+    a: NDArray[np.float32], activation: str, out: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    # Derivatives written in terms of the activation's output, which is kept.
     if activation == "relu":
-        return a > 0
+        # a >= 0 after the ReLU, so its sign is the 0/1 slope (cheaper than a > 0 as floats).
+        return np.sign(a, out=out)
     if activation == "sigmoid":
-        return a * (1 - a)
-    return 1 - a * a
+        np.subtract(1, a, out=out)
+        return np.multiply(out, a, out=out)
+    np.multiply(a, a, out=out)
+    return np.subtract(1, out, out=out)
 
 
 def logits(weights: Weights, x: NDArray[np.floating], activation: str = "relu") -> NDArray:
@@ -222,13 +232,30 @@ def cross_entropy_rows(
         return np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, y]
 
 
+@dataclass
+class _Scratch:
+    """Buffers for one batch size, reused every step: allocation shows at batch 32."""
+
+    outputs: list[NDArray[np.float32]]  # each layer's output, after its activation
+    deltas: list[NDArray[np.float32]]  # dL/d(pre-activation) of each hidden layer
+    slopes: list[NDArray[np.float32]]  # the activation's derivative at each hidden layer
+    probabilities: NDArray[np.float32]  # exp, then softmax, then the output delta
+    totals: NDArray[np.float32]  # each row's sum of exponentials
+    ones: NDArray[np.float32]  # one per sample: a matrix-vector product sums columns
+    ones_out: NDArray[np.float32]  # one per class: the same for rows
+    row_starts: NDArray[np.intp]  # flat index of each row's first logit
+
+
 class Network:
     r"""The network with all parameters in one flat float32 buffer, for fast training.
 
     ``W`` and ``b`` of every layer are views into `params`, and their gradients
     views into `grads`, so an optimiser updates everything with a few whole-buffer
     operations instead of dozens of small ones (at batch 32 the per-call overhead
-    of NumPy, not the arithmetic, is what limits speed).
+    of NumPy, not the arithmetic, is what limits speed). The first layer's kernel
+    is stored transposed, ``(fan_out, fan_in)``, because its gradient
+    :math:`\delta^T x` is then one BLAS call on contiguous memory and the fastest
+    product of the step; `layers` and `grad_layers` still show it in Keras' layout.
 
     Parameters
     ----------
@@ -241,25 +268,40 @@ class Network:
     def __init__(self, spec: NetworkSpec, weights: Weights) -> None:
         check_weights(weights, spec)
         self.spec = spec
-        sizes = [w.size + b.size for w, b in weights]
-        self._ones = np.ones(32, np.float32)
-        self._row_starts = np.arange(32) * spec.outputs
-        self.params = np.empty(sum(sizes), np.float32)
+        self.params = np.empty(sum(w.size + b.size for w, b in weights), np.float32)
         self.grads = np.zeros_like(self.params)
         self.layers: Weights = []
         self.grad_layers: Weights = []
         offset = 0
-        for (w, b), size in zip(weights, sizes, strict=True):
+        for i, (w, b) in enumerate(weights):
+            stored = w.shape[::-1] if i == 0 else w.shape
             for target, views in ((self.params, self.layers), (self.grads, self.grad_layers)):
-                w_view = target[offset : offset + w.size].reshape(w.shape)
-                b_view = target[offset + w.size : offset + size]
-                views.append((w_view, b_view))
+                w_view = target[offset : offset + w.size].reshape(stored)
+                b_view = target[offset + w.size : offset + w.size + b.size]
+                views.append((w_view.T if i == 0 else w_view, b_view))
             self.layers[-1][0][...] = w
             self.layers[-1][1][...] = b
-            offset += size
+            offset += w.size + b.size
+        self._scratch: dict[int, _Scratch] = {}
+
+    def _scratch_for(self, n: int) -> _Scratch:
+        if n not in self._scratch:
+            sizes = self.spec.sizes[1:]
+            self._scratch[n] = _Scratch(
+                outputs=[np.empty((n, k), np.float32) for k in sizes],
+                deltas=[np.empty((n, k), np.float32) for k in sizes[:-1]],
+                slopes=[np.empty((n, k), np.float32) for k in sizes[:-1]],
+                probabilities=np.empty((n, sizes[-1]), np.float32),
+                totals=np.empty(n, np.float32),
+                ones=np.ones(n, np.float32),
+                ones_out=np.ones(sizes[-1], np.float32),
+                row_starts=np.arange(n) * sizes[-1],
+            )
+        return self._scratch[n]
 
     def weights(self) -> Weights:
-        """Return a copy of the weights as ``(W, b)`` pairs."""
+        """Return a copy of the weights as ``(W, b)`` pairs, in Keras' layout."""
+        # copy() is C-ordered, so the transposed first kernel comes back contiguous too.
         return [(w.copy(), b.copy()) for w, b in self.layers]
 
     def logits(self, x: NDArray[np.floating]) -> NDArray[np.float32]:
@@ -285,55 +327,61 @@ class Network:
         loss : float
             Mean loss of the batch (``nan`` or ``inf`` when the naive softmax breaks).
         logits : numpy.ndarray
-            The batch's logits.
+            The batch's logits, in a buffer the next call with this batch size reuses.
 
         Notes
         -----
-        The lecture's local gradient at the output, averaged over the batch, then
-        backpropagated through each layer:
+        The loss is :math:`\frac{1}{n}\sum_i \left(\log \sum_k e^{z_{ik} - m_i} -
+        (z_{i y_i} - m_i)\right)` with :math:`m_i` the row's largest logit (stable)
+        or 0 (naive). The lecture's local gradient at the output, averaged over
+        the batch, is then backpropagated through each layer:
 
         .. math::
             \delta_L = \frac{1}{n}\left(p - \mathrm{onehot}(y)\right), \quad
             \frac{\partial L}{\partial W_l} = a_{l-1}^T \delta_l, \quad
+            \frac{\partial L}{\partial b_l} = \mathbf{1}^T \delta_l, \quad
             \delta_{l-1} = (\delta_l W_l^T) \odot g'(a_{l-1})
         """
         n = x.shape[0]
+        s = self._scratch_for(n)
         activation = self.spec.activation
-        activations = [x]
-        for w, b in self.layers[:-1]:
-            a = activations[-1] @ w
-            a += b
-            activations.append(_activate(a, activation))
-        w_out, b_out = self.layers[-1]
-        z = activations[-1] @ w_out
-        z += b_out
-        if self._ones.shape[0] != n:
-            self._ones = np.ones(n, np.float32)
-            self._row_starts = np.arange(n) * z.shape[1]
-        # Flat positions of the true classes: a 1-D gather is cheaper than a 2-D one.
-        picks = self._row_starts + y
-        # Sums, not np.mean: at batch 32 every NumPy call's overhead shows in the speed.
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            shifted = z - z.max(axis=1, keepdims=True) if stable else z
-            delta = np.exp(shifted)
-            total = delta.sum(axis=1, keepdims=True)
-            delta /= total
-            flat = delta.reshape(-1)
-            if stable:
-                loss = float(np.log(total).sum() - shifted.take(picks).sum()) / n
-            else:
-                loss = -float(np.log(flat.take(picks)).sum()) / n
-        flat[picks] -= 1
-        delta *= np.float32(1 / n)
-        for layer in range(len(self.layers) - 1, -1, -1):
-            a = activations[layer]
-            g_w, g_b = self.grad_layers[layer]
-            np.matmul(a.T, delta, out=g_w)
-            # A matrix-vector product sums the columns faster than np.sum(axis=0).
-            np.matmul(self._ones, delta, out=g_b)
+        a = x
+        for layer, ((w, b), out) in enumerate(zip(self.layers, s.outputs, strict=True)):
             if layer:
-                delta = delta @ self.layers[layer][0].T
-                delta *= _activation_grad(a, activation)
+                _activate(a, activation)
+            a = np.matmul(a, w, out=out)
+            a += b
+        z = a
+        picks = s.row_starts + y  # flat positions of the true classes: a 1-D gather is cheapest
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            if stable:
+                # argmax and a gather find each row's maximum faster than max(axis=1).
+                row_max = z.reshape(-1).take(s.row_starts + z.argmax(axis=1))
+                shifted = np.subtract(z, row_max[:, None], out=s.probabilities)
+                log_numerators = shifted.reshape(-1).take(picks)
+                e = np.exp(shifted, out=shifted)
+            else:
+                e = np.exp(z, out=s.probabilities)
+                log_numerators = np.log(e.reshape(-1).take(picks))
+            totals = np.matmul(e, s.ones_out, out=s.totals)
+            loss = float(np.log(totals).sum() - log_numerators.sum()) / n
+            # Dividing by n totals gives p / n in one pass: the gradient of the mean loss.
+            totals *= n
+            delta = np.divide(e, totals[:, None], out=e)
+        delta.reshape(-1)[picks] -= np.float32(1 / n)
+        for layer in range(len(self.layers) - 1, -1, -1):
+            g_w, g_b = self.grad_layers[layer]
+            if layer:
+                a = s.outputs[layer - 1]
+                np.matmul(a.T, delta, out=g_w)
+            else:
+                # The transposed kernel's gradient, delta^T x, written straight into it.
+                np.matmul(delta.T, x, out=g_w.T)
+            # A matrix-vector product sums the columns faster than np.sum(axis=0).
+            np.matmul(s.ones, delta, out=g_b)
+            if layer:
+                delta = np.matmul(delta, self.layers[layer][0].T, out=s.deltas[layer - 1])
+                delta *= _activation_grad(a, activation, s.slopes[layer - 1])
         return loss, z
 
 
@@ -392,6 +440,13 @@ class Adam:
         v \leftarrow \beta_2 v + (1 - \beta_2) g^2, \quad
         \theta \leftarrow \theta - \alpha \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
         \frac{m}{\sqrt{v} + \epsilon}
+
+    The second moment is kept as :math:`v' = k^2 v` with
+    :math:`k = (1 - \beta_1) / \sqrt{1 - \beta_2}`, so both moments grow from the
+    same scaled gradient :math:`g' = (1 - \beta_1) g`
+    (:math:`v' \leftarrow \beta_2 v' + g'^2`) and the step is
+    :math:`\alpha k \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m}{\sqrt{v'} + k\epsilon}`:
+    the same update in fewer passes over the buffers.
     """
 
     def __init__(
@@ -407,26 +462,26 @@ class Adam:
         self._m: NDArray[np.float32] | None = None
 
     def apply(self, params: NDArray[np.float32], grads: NDArray[np.float32]) -> None:
-        """Update `params` in place from `grads` (both flat float32 buffers)."""
+        """Update `params` in place from `grads` (flat float32 buffers; `grads` is overwritten)."""
         if self._m is None:
             self._m, self._v = np.zeros_like(params), np.zeros_like(params)
-            self._tmp = np.empty_like(params)
-        m, v, tmp = self._m, self._v, self._tmp
+        m, v, g = self._m, self._v, grads
         self.steps += 1
         t = self.steps
-        alpha = self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        k = (1 - self.beta_1) / math.sqrt(1 - self.beta_2)
+        alpha = self.learning_rate * k * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        # g is the scratch buffer from here on: no temporary keeps the working set small.
+        g *= np.float32(1 - self.beta_1)
         m *= np.float32(self.beta_1)
-        np.multiply(grads, np.float32(1 - self.beta_1), out=tmp)
-        m += tmp
+        m += g
+        g *= g
         v *= np.float32(self.beta_2)
-        np.multiply(grads, grads, out=tmp)
-        tmp *= np.float32(1 - self.beta_2)
-        v += tmp
-        np.sqrt(v, out=tmp)
-        tmp += np.float32(self.epsilon)
-        np.divide(m, tmp, out=tmp)
-        tmp *= np.float32(alpha)
-        params -= tmp
+        v += g
+        np.sqrt(v, out=g)
+        g += np.float32(k * self.epsilon)
+        np.divide(m, g, out=g)
+        g *= np.float32(alpha)
+        params -= g
 
 
 class SGD:
@@ -442,9 +497,10 @@ class SGD:
         self.steps = 0
 
     def apply(self, params: NDArray[np.float32], grads: NDArray[np.float32]) -> None:
-        """Update `params` in place from `grads`."""
+        """Update `params` in place from `grads` (`grads` is overwritten)."""
         self.steps += 1
-        params -= np.float32(self.learning_rate) * grads
+        grads *= np.float32(self.learning_rate)
+        params -= grads
 
 
 def make_optimizer(name: str, learning_rate: float) -> Adam | SGD:

@@ -154,3 +154,67 @@ def test_spec_validation():
         nets.NetworkSpec(4, (3, 3, 3, 3))
     with pytest.raises(ValueError, match="1 to 512"):
         nets.NetworkSpec(4, (0,))
+
+
+def textbook_adam(params, grads_per_step, lr, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    # Keras' rule in float64, moments kept as written: the reference for the rescaled form.
+    theta, m, v = params.astype(np.float64), np.zeros(params.size), np.zeros(params.size)
+    for t, g in enumerate(grads_per_step, start=1):
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g * g
+        alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        theta = theta - alpha * m / (np.sqrt(v) + epsilon)
+    return theta
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1e-4, 1e-3, 1e-1]))
+def test_adam_and_sgd_follow_the_textbook_rule_over_many_steps(seed, lr):
+    rng = np.random.default_rng(seed)
+    params = rng.standard_normal(50).astype(np.float32)
+    # Gradients spanning several orders of magnitude, some exactly zero.
+    grads = [
+        (rng.standard_normal(50) * 10.0 ** rng.integers(-6, 2, 50) * (rng.random(50) > 0.1))
+        for _ in range(60)
+    ]
+    for optimizer, expected in (
+        (nets.Adam(lr), textbook_adam(params, grads, lr)),
+        (nets.SGD(lr), params.astype(np.float64) - lr * np.sum(grads, axis=0)),
+    ):
+        theta = params.copy()
+        for g in grads:
+            optimizer.apply(theta, g.astype(np.float32))
+        np.testing.assert_allclose(theta, expected, rtol=1e-5, atol=1e-5 * lr)
+
+
+@pytest.mark.parametrize("activation", nets.ACTIVATIONS)
+@pytest.mark.parametrize("stable", [True, False])
+def test_batch_sizes_can_alternate(batch, activation, stable):
+    # Each batch size has its own scratch buffers: an epoch's short last batch and the
+    # next epoch's full ones must not see each other's values.
+    x, y = batch
+    spec = nets.NetworkSpec(64, (25, 15), activation)
+    weights = nets.init_weights(spec, seed=5)
+    net = nets.Network(spec, weights)
+    for rows in (slice(0, 16), slice(0, 5), slice(3, 16), slice(0, 5)):
+        loss, z = net.loss_and_gradients(x[rows], y[rows], stable)
+        fresh_loss, fresh_grads = nets.loss_and_gradients(
+            weights, x[rows], y[rows], activation, stable
+        )
+        assert loss == pytest.approx(fresh_loss, rel=1e-6)
+        np.testing.assert_allclose(z, nets.logits(weights, x[rows], activation), atol=1e-6)
+        for mine, fresh in zip(net.grad_layers, fresh_grads, strict=True):
+            np.testing.assert_allclose(mine[0], fresh[0], atol=1e-7)
+            np.testing.assert_allclose(mine[1], fresh[1], atol=1e-7)
+
+
+def test_weights_come_back_in_keras_layout_although_the_first_kernel_is_stored_transposed():
+    spec = nets.NetworkSpec(6, (4,), "relu", 3)
+    weights = nets.init_weights(spec, seed=2)
+    net = nets.Network(spec, weights)
+    returned = net.weights()
+    net.params[:] = 0
+    for (w, b), (w0, b0) in zip(returned, weights, strict=True):
+        assert w.flags.c_contiguous
+        # Copies, not views: training on does not change weights handed out earlier.
+        np.testing.assert_array_equal(w, w0)
+        np.testing.assert_array_equal(b, b0)
