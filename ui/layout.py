@@ -24,6 +24,14 @@ table.lab .broken { background: #F9D9A6; font-weight: 600; padding: 0 0.2rem; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important;
 }
+/* Every chosen variant or model stays in view: the chips wrap instead of scrolling sideways. */
+[data-testid="stMultiSelect"] [role="group"]:has(> [data-testid="stMultiSelectTagsContainer"]) {
+  height: auto !important; max-height: none !important;
+}
+[data-testid="stMultiSelectTagsContainer"] {
+  flex-wrap: wrap !important; overflow: visible !important; height: auto !important;
+  mask-image: none !important; row-gap: 0.25rem;
+}
 </style>
 """
 
