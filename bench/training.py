@@ -51,15 +51,20 @@ def numpy_blas() -> str:
         )
         or "no BLAS found"
     )
-    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if not any(i["internal_api"] == "openblas" for i in libraries):
+        return text
+    forced = {
+        k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+    }
     if forced:
         # Set on some machines for old OpenBLAS builds; it slows the NumPy engine's matmuls.
+        settings = ", ".join(f"{k}={v}" for k, v in forced.items())
         text += (
-            f", forced by OPENBLAS_CORETYPE={forced}: for this CPU's own kernels run "
+            f", forced by {settings}: for this CPU's own kernels run "
             "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE scripts/lab bench`"
         )
     else:
-        text += ", OPENBLAS_CORETYPE not set: the kernels OpenBLAS picks for this CPU"
+        text += ", no OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE set: the kernels chosen for this CPU"
     return text
 
 

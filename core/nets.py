@@ -239,7 +239,7 @@ class _Scratch:
     outputs: list[NDArray[np.float32]]  # each layer's output, after its activation
     deltas: list[NDArray[np.float32]]  # dL/d(pre-activation) of each hidden layer
     slopes: list[NDArray[np.float32]]  # the activation's derivative at each hidden layer
-    probabilities: NDArray[np.float32]  # exp, then softmax, then the output delta
+    probabilities: NDArray[np.float32]  # shifted logits, exp, p, then the output delta
     totals: NDArray[np.float32]  # each row's sum of exponentials
     ones: NDArray[np.float32]  # one per sample: a matrix-vector product sums columns
     ones_out: NDArray[np.float32]  # one per class: the same for rows
@@ -365,10 +365,11 @@ class Network:
                 log_numerators = np.log(e.reshape(-1).take(picks))
             totals = np.matmul(e, s.ones_out, out=s.totals)
             loss = float(np.log(totals).sum() - log_numerators.sum()) / n
-            # Dividing by n totals gives p / n in one pass: the gradient of the mean loss.
-            totals *= n
             delta = np.divide(e, totals[:, None], out=e)
-        delta.reshape(-1)[picks] -= np.float32(1 / n)
+        # p - onehot before the 1/n: a saturated row's p rounds to exactly 1 and its
+        # gradient to exactly 0, as it should, whatever the batch size.
+        delta.reshape(-1)[picks] -= 1
+        delta *= np.float32(1 / n)
         for layer in range(len(self.layers) - 1, -1, -1):
             g_w, g_b = self.grad_layers[layer]
             if layer:
@@ -441,12 +442,12 @@ class Adam:
         \theta \leftarrow \theta - \alpha \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
         \frac{m}{\sqrt{v} + \epsilon}
 
-    The second moment is kept as :math:`v' = k^2 v` with
-    :math:`k = (1 - \beta_1) / \sqrt{1 - \beta_2}`, so both moments grow from the
-    same scaled gradient :math:`g' = (1 - \beta_1) g`
-    (:math:`v' \leftarrow \beta_2 v' + g'^2`) and the step is
-    :math:`\alpha k \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m}{\sqrt{v'} + k\epsilon}`:
-    the same update in fewer passes over the buffers.
+    The first moment is kept as :math:`m' = m \sqrt{1 - \beta_2} / (1 - \beta_1)`, so
+    both moments grow from the same scaled gradient :math:`g' = \sqrt{1 - \beta_2}\, g`
+    (:math:`m' \leftarrow \beta_1 m' + g'`, :math:`v \leftarrow \beta_2 v + g'^2`) and the
+    step is :math:`\alpha k \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m'}{\sqrt{v} +
+    \epsilon}` with :math:`k = (1 - \beta_1) / \sqrt{1 - \beta_2}`: the same update in fewer
+    passes over the buffers; `v` itself is kept, so it overflows no sooner than written.
     """
 
     def __init__(
@@ -470,15 +471,15 @@ class Adam:
         t = self.steps
         k = (1 - self.beta_1) / math.sqrt(1 - self.beta_2)
         alpha = self.learning_rate * k * math.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
-        # g is the scratch buffer from here on: no temporary keeps the working set small.
-        g *= np.float32(1 - self.beta_1)
+        # g becomes the scratch buffer: without a temporary one the working set stays small.
+        g *= np.float32(math.sqrt(1 - self.beta_2))
         m *= np.float32(self.beta_1)
         m += g
         g *= g
         v *= np.float32(self.beta_2)
         v += g
         np.sqrt(v, out=g)
-        g += np.float32(k * self.epsilon)
+        g += np.float32(self.epsilon)
         np.divide(m, g, out=g)
         g *= np.float32(alpha)
         params -= g

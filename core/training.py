@@ -295,6 +295,23 @@ def make_engine(variant: str, spec: nets.NetworkSpec, weights: nets.Weights, con
     return KerasEngine(variant, spec, weights, config)
 
 
+def check_batch_fits(n_images: int, batch_size: int) -> None:
+    """Raise ``ValueError`` when a training set cannot fill a single batch.
+
+    Parameters
+    ----------
+    n_images : int
+        Training images after the subset is taken.
+    batch_size : int
+        Images per step.
+    """
+    if n_images < batch_size:
+        raise ValueError(
+            f"the training set has {n_images:,} images, fewer than one batch of "
+            f"{batch_size:,}: choose a larger subset or a smaller batch"
+        )
+
+
 def load_training_data(config: TrainConfig):
     """Load, subset and flatten the data set a job trains on.
 
@@ -312,6 +329,7 @@ def load_training_data(config: TrainConfig):
     else:
         dataset = data.load_uci_digits()
     dataset = data.subset(dataset, config.n_train, None, config.seed)
+    check_batch_fits(len(dataset.y_train), config.batch_size)
     x_train = data.flatten_images(dataset.x_train, config.scale, dataset.pixel_max)
     x_test = data.flatten_images(dataset.x_test, config.scale, dataset.pixel_max)
     return (

@@ -94,6 +94,10 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 def current_config() -> training.TrainConfig:
     dataset, path, _ = mnist_source()
     use_mnist = ss["tr.data"] == "mnist" and dataset is not None
+    chosen = dataset if use_mnist else data.load_uci_digits()
+    training.check_batch_fits(
+        min(ss["tr.n_train"] or chosen.n_train, chosen.n_train), ss["tr.batch"]
+    )
     return training.TrainConfig(
         variants=tuple(ss["tr.variants"]) or ("C",),
         data="mnist" if use_mnist else "uci-digits",
@@ -462,6 +466,11 @@ with st.expander("Upload weights saved earlier (.npz)"):
 try:
     settings = current_config()
 except ValueError as error:
-    st.error(f"{error}. Training keeps the last valid settings in the link.")
+    reason = str(error)
+    # Said once: a failed start already shows the same reason above the button.
+    if reason not in (ss.get("tr.error") or ""):
+        st.error(
+            f"{reason[:1].upper()}{reason[1:]}. Training keeps the last valid settings in the link."
+        )
 else:
     write_params(PAGE, training.TRAIN_PARAMS, training.train_query(settings))

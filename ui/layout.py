@@ -39,6 +39,10 @@ _PROJECTOR_CSS = """
 <style>
 html { font-size: 24px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
+/* A sidebar wide enough for the larger type: page names and this toggle stay whole. */
+[data-testid="stSidebar"][data-collapsed="false"] {
+  width: 17rem !important; min-width: 17rem !important; max-width: 17rem !important;
+}
 </style>
 """
 
@@ -181,14 +185,17 @@ def preset_buttons(presets, prefix: str, on_preset) -> None:
     on_preset : callable
         Called with the preset's key when its button is pressed.
     """
-    for column, preset in zip(st.columns(len(presets)), presets, strict=True):
-        column.button(
-            preset.label,
-            key=f"{prefix}.preset.{preset.key}",
-            on_click=on_preset,
-            args=(preset.key,),
-            help=preset.lesson,
-            width="stretch",
-        )
+    # A wrapping row, not columns: on a projector's larger type the buttons move to a
+    # second line instead of cutting their labels short.
+    with st.container(horizontal=True, gap="small"):
+        for preset in presets:
+            st.button(
+                preset.label,
+                key=f"{prefix}.preset.{preset.key}",
+                on_click=on_preset,
+                args=(preset.key,),
+                help=preset.lesson,
+                width="stretch",
+            )
     if st.session_state.get(f"{prefix}.lesson"):
         st.info(st.session_state[f"{prefix}.lesson"], icon=":material/lightbulb:")

@@ -97,7 +97,18 @@ def test_bad_hidden_layers_are_explained():
     at.button(key="tr.start").click().run()
     assert "Cannot start" in texts(at.error)
     at.text_input(key="tr.hidden").input("25, 15, 10, 5").run()
-    assert "at most 3 hidden layers" in texts(at.error)
+    assert "at most 3 hidden layers" in texts(at.error).lower()
+
+
+def test_a_subset_smaller_than_a_batch_is_explained_before_any_job_starts():
+    at = open_train(batch="128")
+    at.number_input(key="tr.n_train").set_value(100).run()
+    assert "fewer than one batch of 128" in texts(at.error)
+    at.button(key="tr.start").click().run()
+    assert "Cannot start: the training set has 100 images" in texts(at.error)
+    assert "tr.job" not in at.session_state
+    at.number_input(key="tr.n_train").set_value(200).run()
+    assert "Training keeps the last valid settings" not in texts(at.error)
 
 
 def test_training_run_compares_variants_and_keeps_models():

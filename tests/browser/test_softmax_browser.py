@@ -129,7 +129,17 @@ def test_presentation_mode_across_pages(page, server):
     wait_idle(page)
     assert page.evaluate(font) == "24px"
     assert "present=1" in page.url
+    # The wider sidebar keeps the toggle's label on one line at the larger type.
+    label = sidebar.get_by_text("Presentation mode")
+    assert label.bounding_box()["height"] < 1.5 * 24 * 1.6
     screenshot(page, "softmax-presentation")
+    sidebar.hover()
+    page.locator('[data-testid="stSidebarCollapseButton"]').click()
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    page.wait_for_timeout(500)
+    assert sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 1
+    page.locator('[data-testid="stExpandSidebarButton"]').click()
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
     sidebar.get_by_role("link", name="Lesson path").click()
     wait_idle(page)
     assert "present=1" in page.url

@@ -48,8 +48,11 @@ def test_start_watch_stop(page, server):
         if first:
             break
         page.wait_for_timeout(250)
-    page.wait_for_timeout(2500)
-    later = last_step_in_loss_chart(page)
+    # Polled, not read once: while a rerun swaps the chart in, it reads as empty.
+    later, deadline = 0.0, time.monotonic() + 30
+    while later <= first and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        later = last_step_in_loss_chart(page)
     assert later > first > 0, (first, later)
     screenshot(page, "train-running")
     main(page).get_by_role("button", name="Stop").click()

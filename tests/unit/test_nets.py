@@ -186,25 +186,62 @@ def test_adam_and_sgd_follow_the_textbook_rule_over_many_steps(seed, lr):
         np.testing.assert_allclose(theta, expected, rtol=1e-5, atol=1e-5 * lr)
 
 
+def textbook_backprop(weights, x, y, activation):
+    # Float64, one plain line per formula: an independent reference for Network's step.
+    act = {"relu": lambda z: np.maximum(z, 0), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+    slope = {"relu": lambda a: (a > 0) * 1.0, "sigmoid": lambda a: a * (1 - a)}
+    g, g_prime = act.get(activation, np.tanh), slope.get(activation, lambda a: 1 - a * a)
+    w64 = [(w.astype(np.float64), b.astype(np.float64)) for w, b in weights]
+    outputs = [x.astype(np.float64)]
+    for w, b in w64[:-1]:
+        outputs.append(g(outputs[-1] @ w + b))
+    z = outputs[-1] @ w64[-1][0] + w64[-1][1]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    n = len(y)
+    loss = -np.mean(np.log(p[np.arange(n), y]))
+    delta = (p - np.eye(z.shape[1])[y]) / n
+    grads = []
+    for layer in range(len(w64) - 1, -1, -1):
+        grads.insert(0, (outputs[layer].T @ delta, delta.sum(axis=0)))
+        if layer:
+            delta = (delta @ w64[layer][0].T) * g_prime(outputs[layer])
+    return loss, grads
+
+
+@pytest.mark.parametrize("hidden", [(), (7,), (25, 15), (9, 1, 12)])
 @pytest.mark.parametrize("activation", nets.ACTIVATIONS)
 @pytest.mark.parametrize("stable", [True, False])
-def test_batch_sizes_can_alternate(batch, activation, stable):
-    # Each batch size has its own scratch buffers: an epoch's short last batch and the
-    # next epoch's full ones must not see each other's values.
+def test_step_equals_textbook_backprop_at_every_depth_and_batch_size(
+    batch, hidden, activation, stable
+):
+    # One network called with changing batch sizes: each size has its own scratch
+    # buffers, and none may see another's values.
     x, y = batch
-    spec = nets.NetworkSpec(64, (25, 15), activation)
+    spec = nets.NetworkSpec(64, hidden, activation)
     weights = nets.init_weights(spec, seed=5)
     net = nets.Network(spec, weights)
     for rows in (slice(0, 16), slice(0, 5), slice(3, 16), slice(0, 5)):
         loss, z = net.loss_and_gradients(x[rows], y[rows], stable)
-        fresh_loss, fresh_grads = nets.loss_and_gradients(
-            weights, x[rows], y[rows], activation, stable
-        )
-        assert loss == pytest.approx(fresh_loss, rel=1e-6)
-        np.testing.assert_allclose(z, nets.logits(weights, x[rows], activation), atol=1e-6)
-        for mine, fresh in zip(net.grad_layers, fresh_grads, strict=True):
-            np.testing.assert_allclose(mine[0], fresh[0], atol=1e-7)
-            np.testing.assert_allclose(mine[1], fresh[1], atol=1e-7)
+        expected_loss, expected = textbook_backprop(weights, x[rows], y[rows], activation)
+        assert loss == pytest.approx(expected_loss, rel=1e-6)
+        np.testing.assert_allclose(z, nets.logits(weights, x[rows], activation), atol=1e-5)
+        for (g_w, g_b), (e_w, e_b) in zip(net.grad_layers, expected, strict=True):
+            np.testing.assert_allclose(g_w, e_w, atol=1e-6 * np.abs(e_w).max() + 1e-9)
+            np.testing.assert_allclose(g_b, e_b, atol=1e-6 * np.abs(e_b).max() + 1e-9)
+
+
+def test_a_saturated_row_has_exactly_zero_gradient_at_any_batch_size():
+    # p rounds to exactly 1 for the true class: p - 1 must be 0 before the 1/n, or
+    # rounding at 1/n leaves a spurious gradient that Adam would then amplify.
+    spec = nets.NetworkSpec(3, (), "relu", 4)
+    weights = [(np.zeros((3, 4), np.float32), np.array([40, 0, 0, 0], np.float32))]
+    x = np.ones((7, 3), np.float32)
+    y = np.zeros(7, int)
+    for stable in (True, False):
+        net = nets.Network(spec, weights)
+        net.loss_and_gradients(x, y, stable)
+        assert not net.grad_layers[0][1][0] and not net.grad_layers[0][0][:, 0].any()
 
 
 def test_weights_come_back_in_keras_layout_although_the_first_kernel_is_stored_transposed():

@@ -524,3 +524,10 @@ def test_invalid_params_fail_the_job(pool):
     assert pool.wait(job, 30)
     assert job.status is JobStatus.FAILED
     assert job.error == "ValueError: epochs 0 is outside 1 to 100"
+
+
+def test_a_training_set_smaller_than_one_batch_is_refused_with_a_reason():
+    training.check_batch_fits(128, 128)
+    config = training.TrainConfig(n_train=100, batch_size=128)
+    with pytest.raises(ValueError, match="100 images, fewer than one batch of 128"):
+        training.load_training_data(config)
