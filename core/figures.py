@@ -7,6 +7,7 @@ legend names them, naive bars are hatched and naive lines dashed, and broken
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -770,19 +771,25 @@ def training_loss_chart(
     traces = []
     finite = [y[np.isfinite(y)] for _, y in series.values()]
     top = max((float(v.max()) for v in finite if v.size), default=1.0)
+    broken = 0
     for key, (steps, losses) in series.items():
         traces.append(_variant_line(key, names[key], steps, losses, style))
         step = diverged_at.get(key)
         if step is not None:
+            # Training stops at the broken step, so it is the last one recorded.
+            last = float(losses[-1]) if len(losses) else float("nan")
+            word = "inf" if math.isinf(last) else "nan" if math.isnan(last) else "not finite"
             traces.append(
                 _broken_markers(
                     [step],
-                    max(top, 1.0) * 1.5,
-                    f"{key}: loss nan (×)",
+                    # Each broken variant's cross a little higher: two at one step stay apart.
+                    max(top, 1.0) * 1.5 * 1.6**broken,
+                    f"{key}: loss {word} (×)",
                     VARIANT_STYLES.get(key, VARIANT_STYLES["A"])["color"],
                     style,
                 )
             )
+            broken += 1
     return _figure(
         traces,
         style,
@@ -829,7 +836,7 @@ def logit_peak_chart(
         "x": 0,
         "y": 88.72,
         "yref": "y",
-        "text": "exp overflows float32 above 88.72",
+        "text": "exp(z) overflows float32 for z > 88.72 (z < −88.72 only underflows to 0)",
         "showarrow": False,
         "xanchor": "left",
         "yanchor": "bottom",
@@ -868,6 +875,7 @@ def accuracy_chart(
         Test accuracy as lines with markers, train accuracy as markers only.
     """
     traces = []
+    last = max((r[0] for rows in epochs.values() for r in rows), default=1)
     for key, rows in epochs.items():
         x = [r[0] for r in rows]
         traces.append(
@@ -884,7 +892,8 @@ def accuracy_chart(
         traces,
         style,
         "Accuracy per epoch",
-        xaxis={"title": {"text": "epoch"}, "dtick": 1},
+        # A tick per epoch while they fit; beyond 20 plotly spaces whole-number ticks.
+        xaxis={"title": {"text": "epoch"}, **({"dtick": 1} if last <= 20 else {"tickformat": "d"})},
         yaxis={"title": {"text": "accuracy"}, "range": [0, 1.02]},
         # Two entries per variant wrap onto several rows: start them below the axis title.
         legend={"orientation": "h", "y": -0.3, "font": {"size": style.font_size}},
@@ -964,6 +973,9 @@ def class_probability_chart(
         "marker": {"color": colors},
         "text": [f"{p:.0%}" if p >= 0.005 else "" for p in probabilities],
         "textposition": "outside",
+        # Plotly would shrink the labels of narrow bars to a few pixels.
+        "textfont": {"size": style.font_size - 3},
+        "constraintext": "none",
         "cliponaxis": False,
         "showlegend": False,
     }
@@ -971,7 +983,8 @@ def class_probability_chart(
         [trace],
         style,
         title,
-        xaxis={"type": "category", "tickangle": 0},
+        # Every digit gets its tick (plotly thins crowded ones), with its ✓ and ▲ marks.
+        xaxis={"type": "category", "tickangle": 0, "tickmode": "linear", "dtick": 1},
         yaxis={"range": [0, 1.15], "tickformat": ".0%"},
         height=260,
     )

@@ -521,8 +521,9 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "push",
         "Push the logits",
-        "Raw pixel values and large initial weights: logits pass 88.72 at once, the "
-        "hand-written softmax (B) returns nan, and from logits (C) keeps learning.",
+        "Raw pixel values and large initial weights: logits pass 88.72 at once and the "
+        "hand-written softmax (B) returns nan, while from logits (C) keeps a finite loss "
+        "and goes on training, slowly: raw pixels are a poor scale for the inputs.",
         TrainConfig(
             variants=("B", "C"), scale="raw", init_scale=2.0, learning_rate=3e-3, epochs=20
         ),

@@ -57,6 +57,7 @@ st.multiselect(
     ),
     key="dr.models",
     help="Models you train on the train page appear here for the rest of your session.",
+    persist_state="session",
 )
 
 with st.expander("Use a weights file saved on the train page (.npz)"):
@@ -161,6 +162,7 @@ def drawing_and_answer() -> None:
                     [float(p) for p in report.p_stable],
                     [f"{float(p):.2%}" for p in report.p_stable],
                     top,
+                    full=1.0,
                 )
             )
             percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))

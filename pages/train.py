@@ -129,10 +129,9 @@ ss.setdefault("tr.n_train", 0)
 def start_training() -> None:
     try:
         config = current_config()
-    except ValueError as error:
-        ss["tr.error"] = f"Cannot start: {error}."
+    except ValueError:
+        # A setting changed in the same click; the rerun shows why above the button.
         return
-    ss["tr.error"] = None
     job = worker_pool().submit(training.TRAIN_TASK, config.to_params(), owner=session_owner())
     ss["tr.job"] = job.id
     ss["tr.job_config"] = config
@@ -154,10 +153,12 @@ def save_models(job, config: training.TrainConfig) -> None:
     dataset = test_dataset(config)
     spec = NetworkSpec(**job.result["spec"])
     models = ss.setdefault("models", {})
+    ss["tr.saved_names"] = []
     for key, outcome in job.result["variants"].items():
         if outcome["diverged"]:
             continue
         name = f"{key} · {training.VARIANTS[key].title} · {config.data} · {job.id}"
+        ss["tr.saved_names"].append(name)
         model = TrainedModel(
             name, key, spec, outcome["weights"], config.data, config.scale, dataset.pixel_max
         )
@@ -289,8 +290,12 @@ k[2].text_input(
 )
 k[3].selectbox("Hidden activation", ACTIVATIONS, key="tr.activation", persist_state="session")
 st.number_input("Seed", min_value=0, max_value=2**31 - 1, key="tr.seed", persist_state="session")
-if ss.get("tr.error"):
-    st.error(ss["tr.error"])
+try:
+    settings = current_config()
+except ValueError as error:
+    settings = None
+    reason = str(error)
+    st.error(f"{reason[:1].upper()}{reason[1:]}. Fix this to start training.")
 
 pool = worker_pool()
 job = pool.get(ss.get("tr.job", ""))
@@ -301,7 +306,7 @@ st.button(
     on_click=start_training,
     type="primary",
     icon=":material/play_arrow:",
-    disabled=running,
+    disabled=running or settings is None,
 )
 
 
@@ -389,13 +394,21 @@ def results() -> None:
     config = ss["tr.job_config"]
     if ss.get("tr.saved") != current.id:
         save_models(current, config)
-    models = {n: m for n, m in ss.get("models", {}).items() if n.endswith(current.id)}
+    # By name, as saved: an upload of these weights may carry the same job id in its name.
+    saved = ss.get("models", {})
+    models = {n: saved[n] for n in ss.get("tr.saved_names", []) if n in saved}
     if not models:
         return
     st.subheader("After training")
     columns = st.columns(len(models))
     for column, model in zip(columns, models.values(), strict=True):
         column.metric(f"{model.variant} · test accuracy", f"{model.test_accuracy:.1%}")
+    broken = [k for k, v in current.result["variants"].items() if v["diverged"]]
+    if broken:
+        st.caption(
+            f"{' and '.join(broken)} left out: {'its' if len(broken) == 1 else 'their'} "
+            "training stopped when the loss broke, so there are no weights to test."
+        )
     name = st.selectbox("Look closer at", list(models), key="tr.inspect")
     model = models[name]
     dataset = test_dataset(config)
@@ -463,14 +476,5 @@ with st.expander("Upload weights saved earlier (.npz)"):
             ss.setdefault("models", {})[f"uploaded · {model.name}"] = model
             st.success(f"Loaded {model.name}: {model.spec.sizes} on {model.dataset}.")
 
-try:
-    settings = current_config()
-except ValueError as error:
-    reason = str(error)
-    # Said once: a failed start already shows the same reason above the button.
-    if reason not in (ss.get("tr.error") or ""):
-        st.error(
-            f"{reason[:1].upper()}{reason[1:]}. Training keeps the last valid settings in the link."
-        )
-else:
+if settings is not None:
     write_params(PAGE, training.TRAIN_PARAMS, training.train_query(settings))

@@ -24,6 +24,10 @@ table.lab .broken { background: #F9D9A6; font-weight: 600; padding: 0 0.2rem; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important;
 }
+/* So does a long label, such as "Keras on probabilities (float32)". */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 /* Every chosen variant or model stays in view: the chips wrap instead of scrolling sideways. */
 [data-testid="stMultiSelect"] [role="group"]:has(> [data-testid="stMultiSelectTagsContainer"]) {
   height: auto !important; max-height: none !important;
@@ -39,9 +43,11 @@ _PROJECTOR_CSS = """
 <style>
 html { font-size: 24px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
-/* A sidebar wide enough for the larger type: page names and this toggle stay whole. */
+/* The sidebar lays out at the larger type in 17rem, then zooms to 3/4: its toggle's
+   label stays whole and the main column keeps the width of the laptop layout. */
 [data-testid="stSidebar"][data-collapsed="false"] {
   width: 17rem !important; min-width: 17rem !important; max-width: 17rem !important;
+  zoom: 0.75;
 }
 </style>
 """
@@ -130,7 +136,9 @@ _BAR_CSS = """
 """
 
 
-def html_bars(title: str, values: list[float], texts: list[str], marked: int) -> str:
+def html_bars(
+    title: str, values: list[float], texts: list[str], marked: int, full: float | None = None
+) -> str:
     """Return light HTML bars, one row per class, each value written out, one row marked.
 
     Parameters
@@ -143,6 +151,9 @@ def html_bars(title: str, values: list[float], texts: list[str], marked: int) ->
         The value to print on each row (already formatted by tested code).
     marked : int
         The row to mark (the top class): bold, dark bar and a ▲.
+    full : float, optional
+        The value of a full-width bar (1 for probabilities, so 13% looks like 13%);
+        by default the largest magnitude among the values.
 
     Returns
     -------
@@ -150,7 +161,7 @@ def html_bars(title: str, values: list[float], texts: list[str], marked: int) ->
         Markup; cheap for the browser to redraw after every stroke, unlike a chart.
     """
     finite = [v for v in values if v == v and abs(v) != float("inf")] or [0.0]
-    low, high = min(0.0, *finite), max(0.0, *finite)
+    low, high = min(0.0, *finite), max(0.0, full or 0.0, *finite)
     span = (high - low) or 1.0
     zero = (0 - low) / span * 100
     rows = []

@@ -101,6 +101,23 @@ def test_session_models_side_by_side_and_the_url():
     assert headings[1].startswith("C · mine: it says")
 
 
+def test_chosen_models_survive_a_visit_to_another_page():
+    at = open_draw()
+    spec = nets.NetworkSpec(64)
+    trained = TrainedModel(
+        "C · mine", "C", spec, nets.init_weights(spec, 0), "uci-digits", "max", 16
+    )
+    at.session_state["models"] = {"C · mine": trained}
+    at.run()
+    at.multiselect(key="dr.models").set_value(["default", "C · mine"]).run()
+    at.switch_page("pages/softmax.py")
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="dr.models").value == ["default", "C · mine"]
+
+
 def test_unknown_model_in_the_url_falls_back():
     at = open_draw(model="nonexistent")
     assert "not available here" in texts(at.warning)
