@@ -971,9 +971,13 @@ def class_probability_chart(
         "x": labels,
         "y": probabilities,
         "marker": {"color": colors},
-        "text": [f"{p:.0%}" if p >= 0.005 else "" for p in probabilities],
+        # Only the top and the true class are written out: ten labels over narrow bars
+        # run together, and plotly would shrink them to a few pixels.
+        "text": [
+            f"{p:.0%}" if i in (top, true_class) and p >= 0.005 else ""
+            for i, p in enumerate(probabilities)
+        ],
         "textposition": "outside",
-        # Plotly would shrink the labels of narrow bars to a few pixels.
         "textfont": {"size": style.font_size - 3},
         "constraintext": "none",
         "cliponaxis": False,
