@@ -85,7 +85,7 @@ def test_blank_image_is_explained():
     assert "blank" in texts(at.error).lower()
 
 
-def test_session_models_side_by_side_and_the_url():
+def draw_with_a_trained_model_chosen():
     at = open_draw()
     spec = nets.NetworkSpec(64)
     trained = TrainedModel(
@@ -94,6 +94,11 @@ def test_session_models_side_by_side_and_the_url():
     at.session_state["models"] = {"C · mine": trained}
     at.run()
     at.multiselect(key="dr.models").set_value(["default", "C · mine"]).run()
+    return at
+
+
+def test_session_models_side_by_side_and_the_url():
+    at = draw_with_a_trained_model_chosen()
     use_upload(at)
     at.file_uploader(key="dr.upload").upload("one.png", digit_png("1")).run()
     headings = [h.value for h in at.subheader]
@@ -102,14 +107,7 @@ def test_session_models_side_by_side_and_the_url():
 
 
 def test_chosen_models_survive_a_visit_to_another_page():
-    at = open_draw()
-    spec = nets.NetworkSpec(64)
-    trained = TrainedModel(
-        "C · mine", "C", spec, nets.init_weights(spec, 0), "uci-digits", "max", 16
-    )
-    at.session_state["models"] = {"C · mine": trained}
-    at.run()
-    at.multiselect(key="dr.models").set_value(["default", "C · mine"]).run()
+    at = draw_with_a_trained_model_chosen()
     at.switch_page("pages/softmax.py")
     at.run()
     at.switch_page(PAGE)
