@@ -158,7 +158,9 @@ def drawing_and_answer() -> None:
             )
             b.html(
                 html_bars(
-                    f"Probabilities (stable softmax, {dtype}, T = {temperature:g})",
+                    # Short, like "Logits z": on a projector a wrapped title would push
+                    # these rows out of line with the logits beside them.
+                    "Probabilities p",
                     [float(p) for p in report.p_stable],
                     [f"{float(p):.2%}" for p in report.p_stable],
                     top,
@@ -166,7 +168,7 @@ def drawing_and_answer() -> None:
                 )
             )
             percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))
-            st.caption(f"Stable softmax in {dtype}: {percent}")
+            st.caption(f"Stable softmax in {dtype}, T = {temperature:g}: {percent}")
             shown: list[str] = []
             if np.isnan(report.p_naive).any():
                 shown = [m.text for m in report.messages if m.level == "error"]

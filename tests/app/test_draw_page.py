@@ -53,7 +53,7 @@ def test_uploaded_digit_is_recognised(digit, fmt):
     caption = next(c.value for c in at.caption if c.value.startswith("Stable softmax in"))
     shares = [
         float(part.split(": ")[1].rstrip("%"))
-        for part in caption.split("in float32: ")[1].split(" · ")
+        for part in caption.split("in float32, T = 1: ")[1].split(" · ")
     ]
     assert len(shares) == 10
     assert sum(shares) == pytest.approx(100, abs=0.6)
