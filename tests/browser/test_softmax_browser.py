@@ -168,3 +168,28 @@ def test_check_with_tensorflow_and_the_server_never_imports_it(page, server):
     pids = {pid for t in threads for pid in (t / "children").read_text().split()}
     worker_maps = [Path(f"/proc/{pid}/maps").read_text() for pid in pids]
     assert any("tensorflow" in m.lower() for m in worker_maps), "TensorFlow ran in no worker"
+
+
+def test_a_1280_projector_keeps_preset_labels_and_the_drawing_canvas_whole(page, server):
+    # A common classroom projector: 1280x800 with the larger type of presentation mode.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, server, "softmax?present=1")
+    labels = main(page).locator('[data-testid="stButton"] [data-testid="stMarkdownContainer"]')
+    assert labels.count() >= 5
+    for i in range(labels.count()):
+        # Wrapped to a second row if need be, never cut short with an ellipsis.
+        assert labels.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth"), i
+    metric_labels = main(page).locator('[data-testid="stMetricLabel"]')
+    for i in range(metric_labels.count()):
+        assert metric_labels.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth"), i
+    screenshot(page, "softmax-projector-1280")
+    open_page(page, server, "draw?present=1")
+    canvas = main(page).locator("canvas.upper-canvas").first
+    column = (
+        main(page)
+        .locator('[data-testid="stColumn"]')
+        .filter(has=page.locator("canvas.upper-canvas"))
+        .last
+    )
+    inner, outer = canvas.bounding_box(), column.bounding_box()
+    assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
