@@ -181,7 +181,8 @@ def rerun_rows(pool: WorkerPool) -> list[str]:
 
 
 def main() -> None:
-    print(f"NumPy's BLAS: {numpy_blas()}", flush=True)
+    blas = numpy_blas()
+    print(f"NumPy's BLAS: {blas}", flush=True)
     serve_like_a_running_server()
     time_page_runs()
     pool = WorkerPool(max_workers=1)
@@ -202,7 +203,7 @@ def main() -> None:
         "our engines against a plain `model.fit` with default settings (TensorFlow's "
         f"default threads) in {ROUNDS} rounds, each round a plain fit, then C, then D, "
         "back to back; samples/s are medians over the rounds.",
-        f"NumPy's BLAS (the NumPy engine's matrix products): {numpy_blas()}.",
+        f"NumPy's BLAS (the NumPy engine's matrix products): {blas}.",
         "",
         "| network and data | engine | samples/s | plain fit samples/s | ratio per round "
         "| median ratio | bar | rounds at or above the bar |",

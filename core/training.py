@@ -387,7 +387,7 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
     engines = {v: make_engine(v, spec, initial, config) for v in config.variants}
     rng = np.random.default_rng(config.seed)
     batch = config.batch_size
-    steps_per_epoch = max(1, len(y_train) // batch)
+    steps_per_epoch = len(y_train) // batch  # at least 1: load_training_data checks
     total_steps = steps_per_epoch * config.epochs
     chunk = _chunk_steps(batch, spec.inputs)
     ctx.emit(

@@ -149,16 +149,21 @@ def names_for(config: training.TrainConfig) -> dict[str, str]:
     return {v: f"{v} · {training.VARIANTS[v].title}" for v in config.variants}
 
 
+def trained_names(job, config: training.TrainConfig) -> dict[str, str]:
+    """Return ``{variant: model name}`` for the variants of `job` that did not diverge."""
+    return {
+        key: f"{key} · {training.VARIANTS[key].title} · {config.data} · {job.id}"
+        for key, outcome in job.result["variants"].items()
+        if not outcome["diverged"]
+    }
+
+
 def save_models(job, config: training.TrainConfig) -> None:
     dataset = test_dataset(config)
     spec = NetworkSpec(**job.result["spec"])
     models = ss.setdefault("models", {})
-    ss["tr.saved_names"] = []
-    for key, outcome in job.result["variants"].items():
-        if outcome["diverged"]:
-            continue
-        name = f"{key} · {training.VARIANTS[key].title} · {config.data} · {job.id}"
-        ss["tr.saved_names"].append(name)
+    for key, name in trained_names(job, config).items():
+        outcome = job.result["variants"][key]
         model = TrainedModel(
             name, key, spec, outcome["weights"], config.data, config.scale, dataset.pixel_max
         )
@@ -396,7 +401,7 @@ def results() -> None:
         save_models(current, config)
     # By name, as saved: an upload of these weights may carry the same job id in its name.
     saved = ss.get("models", {})
-    models = {n: saved[n] for n in ss.get("tr.saved_names", []) if n in saved}
+    models = {n: saved[n] for n in trained_names(current, config).values() if n in saved}
     if not models:
         return
     st.subheader("After training")
