@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.__main__ import machine  # noqa: E402
 from bench.results import record_section  # noqa: E402
-from core import report as rp  # noqa: E402
-from core.models import weights_from_npz  # noqa: E402
-from core.preprocess import ink_from_rgba, preprocess_for  # noqa: E402
+from core.draw.preprocess import ink_from_rgba, preprocess_for  # noqa: E402
+from core.softmax import report as rp  # noqa: E402
+from core.training.models import weights_from_npz  # noqa: E402
 
 
 def canvas_rgba(angle: float) -> np.ndarray:

@@ -4,7 +4,9 @@ import time
 
 import numpy as np
 
-from core import data, nets, training
+from core.training import data as data
+from core.training import network as nets
+from core.training import run as training
 
 
 def plain_fit(params, ctx):

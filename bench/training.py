@@ -32,8 +32,8 @@ from bench.__main__ import (  # noqa: E402
 )
 from bench.results import record_section  # noqa: E402
 from bench.tasks import write_fake_mnist  # noqa: E402
-from core.jobs import JobStatus, WorkerPool  # noqa: E402
-from core.training import TRAIN_TASK, TrainConfig  # noqa: E402
+from core.jobs.pool import JobStatus, WorkerPool  # noqa: E402
+from core.training.run import TRAIN_TASK, TrainConfig  # noqa: E402
 
 TASKS = "bench.tasks:"
 ROUNDS = 4

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from core import figures, inputs
-from core import report as rp
-from core import softmax as sm
-from core.precision import DTYPE_NAMES, format_error, format_exact, format_float
-from core.tf_tasks import KERAS_LOSS_CHECK
+from core import charts as figures
+from core.numerics.precision import DTYPE_NAMES, format_error, format_exact, format_float
+from core.softmax import functions as sm
+from core.softmax import report as rp
+from core.softmax import settings as inputs
+from core.softmax.keras_check import KERAS_LOSS_CHECK
 from ui.layout import (
     chart_style,
     html_table,

@@ -6,11 +6,13 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core import data, figures, training
-from core.history import TrainingHistory, downsample
-from core.jobs import JobStatus
-from core.models import TrainedModel, evaluate, weights_from_npz, weights_to_npz
-from core.nets import ACTIVATIONS, NetworkSpec
+from core import charts as figures
+from core.jobs.pool import JobStatus
+from core.training import data as data
+from core.training import run as training
+from core.training.history import TrainingHistory, downsample
+from core.training.models import TrainedModel, evaluate, weights_from_npz, weights_to_npz
+from core.training.network import ACTIVATIONS, NetworkSpec
 from ui.layout import chart_style, preset_buttons, require_navigation, url_notices
 from ui.urlstate import incoming_params, write_params
 from ui.workers import session_owner, worker_pool

@@ -13,8 +13,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import data, nets  # noqa: E402
-from core.models import TrainedModel, evaluate, weights_to_npz  # noqa: E402
+from core.training import data as data  # noqa: E402
+from core.training import network as nets  # noqa: E402
+from core.training.models import TrainedModel, evaluate, weights_to_npz  # noqa: E402
 
 SEED = 0
 EPOCHS = 60

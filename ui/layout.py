@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.figures import LAPTOP, PROJECTOR, ChartStyle
+from core.charts import LAPTOP, PROJECTOR, ChartStyle
 
 PRESENT_KEY = "present"
 

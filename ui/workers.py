@@ -1,4 +1,4 @@
-"""Access from pages to the process-wide worker pool (see core.jobs)."""
+"""Access from pages to the process-wide worker pool (see core.jobs.pool)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 
 import streamlit as st
 
-from core.jobs import WorkerPool
+from core.jobs.pool import WorkerPool
 
 
 def session_gone_grace() -> float:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from core import nets
-from core.models import TrainedModel
+from core.training import network as nets
+from core.training.models import TrainedModel
 from tests.app.helpers import open_app_page, texts
 
 PAGE = "pages/draw.py"
@@ -139,7 +139,7 @@ def test_loss_for_the_digit_meant():
 def test_weights_upload_on_the_draw_page():
     import json
 
-    from core.models import weights_to_npz
+    from core.training.models import weights_to_npz
 
     at = open_draw()
     wide_spec = nets.NetworkSpec(64, (30,))

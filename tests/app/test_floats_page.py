@@ -2,7 +2,7 @@
 
 import pytest
 
-from core import floats as fl
+from core.floats import bits as fl
 from tests.app.helpers import open_app_page, texts
 
 PAGE = "pages/floats.py"

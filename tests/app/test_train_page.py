@@ -5,8 +5,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import nets
-from core.models import TrainedModel, weights_to_npz
+from core.training import network as nets
+from core.training.models import TrainedModel, weights_to_npz
 from tests.app.helpers import open_app_page, texts
 
 PAGE = "pages/train.py"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from core.models import weights_from_npz
+from core.training.models import weights_from_npz
 from tests.browser.conftest import Server, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser

@@ -1,0 +1,1523 @@
+"""Floating-point formats bit by bit, round-off, and the classic cancellations.
+
+Engine of the "floating-point round-off" page: it takes numbers apart into sign,
+exponent and fraction bits, rebuilds them from typed bits or hex, shows how typed
+decimals round into each format, measures the course's cancellation example and
+runs a gallery of naive formulas against their stable rewrites, each checked
+against exact values from :data:`core.precision.exact`.
+
+Every value of float16, bfloat16 and float32 is also a float64, so float64 (and
+Python ``float``) carries them without any rounding; rounding *into* a format is
+done here from exact fractions, because ml_dtypes rounds float64 to bfloat16 via
+float32 and so rounds twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Literal
+
+import ml_dtypes
+import mpmath
+import numpy as np
+
+from core.numerics.precision import (
+    exact,
+    format_exact,
+    format_float,
+    relative_error,
+    to_exact,
+    ulp_error,
+)
+
+FormatName = Literal["float16", "bfloat16", "float32", "float64"]
+FORMAT_NAMES: tuple[FormatName, ...] = ("float16", "bfloat16", "float32", "float64")
+
+Outcome = Literal["exact", "rounded", "subnormal", "underflow", "overflow", "special"]
+
+Kind = Literal[
+    "normal",
+    "subnormal",
+    "zero",
+    "negative zero",
+    "infinity",
+    "negative infinity",
+    "nan",
+]
+
+MAX_INPUT_LENGTH = 100
+"""Longest number text `parse_value` accepts, in characters."""
+
+MAX_NEIGHBOURS = 1000
+"""Largest `count` accepted by `representable_values_around`."""
+
+SWEEP_NS: tuple[int, ...] = tuple(10**k for k in range(1, 16))
+"""The n of the cancellation chart: 10, 100, ..., 1e15."""
+
+# Beyond these decimal exponents every format has overflowed (float64 stops near
+# 1.8e308) or underflowed (float64's smallest subnormal is near 4.9e-324); the
+# cut-off spares building a huge exact integer for input such as "1e999999999".
+_OVERFLOW_DECIMAL_EXPONENT = 400
+_UNDERFLOW_DECIMAL_EXPONENT = -400
+# Exponent bound inside "a/b" input, where the shortcut above cannot apply.
+_FRACTION_DECIMAL_EXPONENT = 1000
+
+
+@dataclass(frozen=True)
+class FloatFormat:
+    """An IEEE 754 style binary format: sign bit, biased exponent, fraction.
+
+    Attributes
+    ----------
+    name : str
+        ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``.
+    dtype : numpy.dtype
+        The numpy dtype (``ml_dtypes.bfloat16`` for bfloat16).
+    total_bits : int
+        Width of the whole pattern.
+    exponent_bits : int
+        Width of the exponent field.
+    fraction_bits : int
+        Width of the stored fraction (the leading 1 of normal numbers is implicit).
+    bias : int
+        Added to the exponent before it is stored.
+
+    Notes
+    -----
+    A pattern with sign ``s``, exponent field ``E`` and fraction field ``F`` means
+
+    * ``(-1)**s * (1 + F / 2**f) * 2**(E - bias)`` for ``0 < E < 2**e - 1`` (normal),
+    * ``(-1)**s * (F / 2**f) * 2**(1 - bias)`` for ``E = 0`` (subnormal or zero),
+    * ``±inf`` for ``E = 2**e - 1, F = 0`` and nan for ``E = 2**e - 1, F != 0``,
+
+    with ``e`` exponent bits and ``f`` fraction bits.
+    """
+
+    name: str
+    dtype: np.dtype
+    total_bits: int
+    exponent_bits: int
+    fraction_bits: int
+    bias: int
+
+    @property
+    def precision(self) -> int:
+        """Significant bits of a normal number, ``fraction_bits + 1``."""
+        return self.fraction_bits + 1
+
+    @property
+    def min_exponent(self) -> int:
+        """Exponent of the smallest normal number, ``1 - bias``."""
+        return 1 - self.bias
+
+    @property
+    def max_exponent(self) -> int:
+        """Exponent of the largest finite number, ``bias``."""
+        return self.bias
+
+    @property
+    def hex_digits(self) -> int:
+        """Hex digits of a whole pattern, ``total_bits / 4``."""
+        return self.total_bits // 4
+
+    @property
+    def uint_dtype(self) -> np.dtype:
+        """Unsigned integer dtype of the same width, for viewing the bits."""
+        return np.dtype(f"uint{self.total_bits}")
+
+    @property
+    def sign_mask(self) -> int:
+        """Pattern with only the sign bit set."""
+        return 1 << (self.total_bits - 1)
+
+    @property
+    def infinity_pattern(self) -> int:
+        """Pattern of ``+inf``: exponent all ones, fraction zero."""
+        return ((1 << self.exponent_bits) - 1) << self.fraction_bits
+
+    @property
+    def largest_pattern(self) -> int:
+        """Pattern of the largest finite value, one below ``+inf``."""
+        return self.infinity_pattern - 1
+
+
+_FORMATS: dict[str, FloatFormat] = {
+    "float16": FloatFormat("float16", np.dtype(np.float16), 16, 5, 10, 15),
+    "bfloat16": FloatFormat("bfloat16", np.dtype(ml_dtypes.bfloat16), 16, 8, 7, 127),
+    "float32": FloatFormat("float32", np.dtype(np.float32), 32, 8, 23, 127),
+    "float64": FloatFormat("float64", np.dtype(np.float64), 64, 11, 52, 1023),
+}
+
+
+_FLOAT_DTYPES = tuple(fmt.dtype for fmt in _FORMATS.values())
+
+
+def get_format(format_name: str) -> FloatFormat:
+    """Return the description of a float format.
+
+    Parameters
+    ----------
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    FloatFormat
+        Its widths and bias.
+
+    Raises
+    ------
+    ValueError
+        If the name is not a supported format.
+    """
+    if format_name not in _FORMATS:
+        raise ValueError(
+            f"Unknown float format {format_name!r}; choose one of {', '.join(FORMAT_NAMES)}."
+        )
+    return _FORMATS[format_name]
+
+
+# --------------------------------------------------------------------------- bits
+
+
+def _pattern_to_scalar(pattern: int, fmt: FloatFormat) -> np.generic:
+    return np.array(pattern, dtype=fmt.uint_dtype).view(fmt.dtype)[()]
+
+
+def _nan_pattern(fmt: FloatFormat, negative: bool) -> int:
+    # The quiet NaN numpy and ml_dtypes produce: top fraction bit set.
+    quiet = fmt.infinity_pattern | (1 << (fmt.fraction_bits - 1))
+    return quiet | (fmt.sign_mask if negative else 0)
+
+
+def _round_fraction(value: Fraction, negative: bool, fmt: FloatFormat) -> int:
+    """Return the pattern of `value` rounded to nearest, ties to even.
+
+    `negative` gives the sign, which matters only for a zero `value` (``-0``).
+    """
+    sign = fmt.sign_mask if negative or value < 0 else 0
+    magnitude = abs(value)
+    if magnitude == 0:
+        return sign
+    numerator, denominator = magnitude.numerator, magnitude.denominator
+    exponent = numerator.bit_length() - denominator.bit_length()
+    # bit lengths give the exponent or one more; compare with 2**exponent exactly
+    if (numerator << max(-exponent, 0)) < (denominator << max(exponent, 0)):
+        exponent -= 1
+    exponent = max(exponent, fmt.min_exponent)
+    # Scale so that the last stored fraction bit has weight 1, then round to an
+    # integer; Fraction's round() breaks ties to even, as IEEE 754 does.
+    significand = round(magnitude / Fraction(2) ** (exponent - fmt.fraction_bits))
+    if significand >> fmt.precision:
+        significand >>= 1
+        exponent += 1
+    if exponent > fmt.max_exponent:
+        return sign | fmt.infinity_pattern
+    if significand >> fmt.fraction_bits == 0:
+        return sign | significand
+    stored_exponent = exponent + fmt.bias
+    return sign | (stored_exponent << fmt.fraction_bits) | (significand - (1 << fmt.fraction_bits))
+
+
+def _pattern_of(value: object, fmt: FloatFormat) -> int:
+    """Return the bit pattern of `value` rounded (correctly) to `fmt`."""
+    if isinstance(value, np.generic) and value.dtype == fmt.dtype:
+        # Already in the format: keep every bit, NaN payloads included.
+        return int(np.array(value).view(fmt.uint_dtype)[()])
+    if fmt.name == "float64" and isinstance(value, float):
+        return int(np.array(value, dtype=np.float64).view(np.uint64)[()])
+    if isinstance(value, (int, np.integer, Fraction)) and not isinstance(value, bool):
+        return _round_fraction(
+            Fraction(int(value) if isinstance(value, np.integer) else value), False, fmt
+        )
+    if isinstance(value, (float, np.floating)) or (
+        isinstance(value, np.generic) and value.dtype in _FLOAT_DTYPES
+    ):
+        as_float = float(value)
+        negative = math.copysign(1.0, as_float) < 0
+        if math.isnan(as_float):
+            return _nan_pattern(fmt, negative)
+        if math.isinf(as_float):
+            return fmt.infinity_pattern | (fmt.sign_mask if negative else 0)
+        return _round_fraction(Fraction(as_float), negative, fmt)
+    raise ValueError(f"{value!r} is not a number.")
+
+
+def round_to_format(value: float | int | Fraction | np.generic, format_name: str) -> np.generic:
+    """Round a number to the nearest value of a format (ties to even).
+
+    Parameters
+    ----------
+    value : float, int, Fraction or numpy scalar
+        Any real number; a value already in the format keeps its exact bits.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    numpy scalar
+        The rounded value, typed in the format (e.g. ``numpy.float16``).
+
+    Notes
+    -----
+    The rounding is done once, from the exact value, so it is correct for
+    bfloat16 too (ml_dtypes goes float64 -> float32 -> bfloat16 and can round
+    twice: ``1 + 2**-8 + 2**-40`` becomes 1 there instead of ``1 + 2**-7``).
+    Magnitudes at or above ``(2 - 2**-p) * 2**emax`` round to infinity.
+    """
+    fmt = get_format(format_name)
+    return _pattern_to_scalar(_pattern_of(value, fmt), fmt)
+
+
+def _kind(pattern: int, fmt: FloatFormat) -> Kind:
+    negative = bool(pattern & fmt.sign_mask)
+    magnitude = pattern & ~fmt.sign_mask
+    if magnitude > fmt.infinity_pattern:
+        return "nan"
+    if magnitude == fmt.infinity_pattern:
+        return "negative infinity" if negative else "infinity"
+    if magnitude == 0:
+        return "negative zero" if negative else "zero"
+    if magnitude >> fmt.fraction_bits == 0:
+        return "subnormal"
+    return "normal"
+
+
+def _step_pattern(pattern: int, fmt: FloatFormat, upward: bool) -> int:
+    """Return the pattern of the next representable value up or down.
+
+    Follows numpy.nextafter: ``±0`` steps to ``±smallest subnormal``, the largest
+    finite value steps to ``inf``, ``inf`` stays, nan stays nan.
+    """
+    magnitude = pattern & ~fmt.sign_mask
+    if magnitude > fmt.infinity_pattern:
+        return pattern
+    if magnitude == 0:
+        return 1 if upward else fmt.sign_mask | 1
+    negative = bool(pattern & fmt.sign_mask)
+    away_from_zero = upward != negative
+    if away_from_zero:
+        return pattern if magnitude == fmt.infinity_pattern else pattern + 1
+    return pattern - 1
+
+
+def _neighbour(scalar: np.generic, pattern: int, fmt: FloatFormat, upward: bool) -> np.generic:
+    if fmt.name == "bfloat16":
+        return _pattern_to_scalar(_step_pattern(pattern, fmt, upward), fmt)
+    target = fmt.dtype.type(np.inf if upward else -np.inf)
+    with np.errstate(all="ignore"):
+        return np.nextafter(scalar, target)
+
+
+@dataclass(frozen=True)
+class FloatBits:
+    """A value of a float format taken apart bit by bit.
+
+    Attributes
+    ----------
+    format_name : str
+        The format.
+    value : numpy scalar
+        The value rounded to the format, typed in it.
+    pattern : int
+        The bits as an unsigned integer.
+    bits : str
+        All bits, sign first, as ``'0'``/``'1'`` characters.
+    sign : int
+        The sign bit, 0 or 1.
+    exponent_bits : str
+        The stored (biased) exponent field.
+    fraction_bits : str
+        The stored fraction field.
+    hex : str
+        The pattern as ``"0x"`` followed by upper-case hex digits, e.g. ``"0x3DCCCCCD"``.
+    exponent : int or None
+        The unbiased exponent ``E - bias``; the minimum exponent ``1 - bias`` for
+        zeros and subnormals; None for inf and nan.
+    significand : str or None
+        The exact decimal value of ``1.F`` (normal) or ``0.F`` (subnormal, zero);
+        None for inf and nan.
+    exact_value : str
+        Every decimal digit of the stored value (``str(decimal.Decimal(value))``),
+        or ``"inf"``, ``"-inf"``, ``"nan"``.
+    kind : str
+        ``"normal"``, ``"subnormal"``, ``"zero"``, ``"negative zero"``,
+        ``"infinity"``, ``"negative infinity"`` or ``"nan"``.
+    next_below, next_above : numpy scalar
+        The neighbouring representable values, as ``numpy.nextafter`` gives them.
+    gap_below, gap_above : float or None
+        ``value - next_below`` and ``next_above - value`` (exact; inf next to the
+        largest finite value); None when `value` is inf or nan.
+    ulp : float or None
+        The spacing of the format at `value`, away from zero; finite even at the
+        largest value, where numpy.spacing says inf. None for inf and nan.
+
+    Notes
+    -----
+    ``value = (-1)**sign * significand * 2**exponent`` and, for finite values,
+    ``ulp = 2**(exponent - fraction_bits)``.
+    """
+
+    format_name: str
+    value: np.generic
+    pattern: int
+    bits: str
+    sign: int
+    exponent_bits: str
+    fraction_bits: str
+    hex: str
+    exponent: int | None
+    significand: str | None
+    exact_value: str
+    kind: Kind
+    next_below: np.generic
+    next_above: np.generic
+    gap_below: float | None
+    gap_above: float | None
+    ulp: float | None
+
+
+def _exact_decimal(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return str(Decimal(value))
+
+
+def _dissect_pattern(pattern: int, fmt: FloatFormat) -> FloatBits:
+    scalar = _pattern_to_scalar(pattern, fmt)
+    bits = format(pattern, f"0{fmt.total_bits}b")
+    exponent_field = (pattern >> fmt.fraction_bits) & ((1 << fmt.exponent_bits) - 1)
+    fraction_field = pattern & ((1 << fmt.fraction_bits) - 1)
+    kind = _kind(pattern, fmt)
+    as_float = float(scalar)
+    below = _neighbour(scalar, pattern, fmt, upward=False)
+    above = _neighbour(scalar, pattern, fmt, upward=True)
+    finite = math.isfinite(as_float)
+    if finite:
+        # float64 holds the fraction of every format exactly, so Decimal(float)
+        # prints the significand exactly.
+        normal = exponent_field != 0
+        exponent = (exponent_field - fmt.bias) if normal else fmt.min_exponent
+        significand = format(Decimal(int(normal) + fraction_field / 2**fmt.fraction_bits), "f")
+        ulp = math.ldexp(1.0, exponent - fmt.fraction_bits)
+        # Neighbours differ by a power of two, so these float64 differences are exact.
+        gap_below = as_float - float(below)
+        gap_above = float(above) - as_float
+    else:
+        exponent = significand = gap_below = gap_above = ulp = None
+    return FloatBits(
+        format_name=fmt.name,
+        value=scalar,
+        pattern=pattern,
+        bits=bits,
+        sign=pattern >> (fmt.total_bits - 1),
+        exponent_bits=bits[1 : 1 + fmt.exponent_bits],
+        fraction_bits=bits[1 + fmt.exponent_bits :],
+        hex="0x" + format(pattern, f"0{fmt.hex_digits}X"),
+        exponent=exponent,
+        significand=significand,
+        exact_value=_exact_decimal(as_float),
+        kind=kind,
+        next_below=below,
+        next_above=above,
+        gap_below=gap_below,
+        gap_above=gap_above,
+        ulp=ulp,
+    )
+
+
+def dissect(value: float | int | Fraction | np.generic, format_name: str) -> FloatBits:
+    """Round a value to a format and take it apart bit by bit.
+
+    Parameters
+    ----------
+    value : float, int, Fraction or numpy scalar
+        The number; a numpy scalar already in the format keeps its bits exactly
+        (NaN payloads too), anything else is rounded to nearest, ties to even.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    FloatBits
+        Sign, exponent and fraction fields, hex, exact value, kind, neighbours
+        and gaps.
+
+    Raises
+    ------
+    ValueError
+        If the format is unknown or `value` is not a number.
+
+    Notes
+    -----
+    A normal value is ``(-1)**s * (1 + F / 2**f) * 2**(E - bias)``; its
+    neighbours are ``ulp = 2**(E - bias - f)`` away (half that below a power of two).
+    """
+    fmt = get_format(format_name)
+    return _dissect_pattern(_pattern_of(value, fmt), fmt)
+
+
+def _clean_digits(text: str, prefix: str) -> str:
+    cleaned = "".join(text.split()).replace("_", "")
+    if cleaned[:2].lower() == prefix:
+        cleaned = cleaned[2:]
+    return cleaned
+
+
+def from_bits(bits: str, format_name: str) -> np.generic:
+    """Build a value of a format from its bits.
+
+    Parameters
+    ----------
+    bits : str
+        Exactly ``total_bits`` characters ``0``/``1``, sign bit first; spaces,
+        underscores and a leading ``0b`` are ignored.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    numpy scalar
+        The value with those bits, typed in the format.
+
+    Raises
+    ------
+    ValueError
+        For empty input, characters other than 0 and 1, or the wrong number of bits.
+    """
+    fmt = get_format(format_name)
+    if not isinstance(bits, str):
+        raise ValueError("Type the bits as text of 0s and 1s.")
+    cleaned = _clean_digits(bits, "0b")
+    example = format(_round_fraction(Fraction(1), False, fmt), f"0{fmt.total_bits}b")
+    if not cleaned:
+        raise ValueError(
+            f"Type the {fmt.total_bits} bits of a {fmt.name} (0s and 1s), "
+            f"for example {example} for 1."
+        )
+    wrong = next((character for character in cleaned if character not in "01"), None)
+    if wrong is not None:
+        raise ValueError(f"Bits can only be 0 or 1; {wrong!r} is neither.")
+    if len(cleaned) != fmt.total_bits:
+        raise ValueError(f"{fmt.name} has {fmt.total_bits} bits; you typed {len(cleaned)}.")
+    return _pattern_to_scalar(int(cleaned, 2), fmt)
+
+
+def from_hex(text: str, format_name: str) -> np.generic:
+    """Build a value of a format from its hex pattern.
+
+    Parameters
+    ----------
+    text : str
+        Exactly ``total_bits / 4`` hex digits, any case, with or without ``0x``;
+        spaces and underscores are ignored.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    numpy scalar
+        The value with that pattern, typed in the format.
+
+    Raises
+    ------
+    ValueError
+        For empty input, non-hex characters or the wrong number of digits.
+    """
+    fmt = get_format(format_name)
+    if not isinstance(text, str):
+        raise ValueError("Type the hex pattern as text, for example 0x3C00.")
+    cleaned = _clean_digits(text, "0x")
+    one = "0x" + format(_round_fraction(Fraction(1), False, fmt), f"0{fmt.hex_digits}X")
+    if not cleaned:
+        raise ValueError(
+            f"Type the {fmt.hex_digits} hex digits of a {fmt.name}, for example {one} for 1."
+        )
+    wrong = next((c for c in cleaned if c not in "0123456789abcdefABCDEF"), None)
+    if wrong is not None:
+        raise ValueError(f"Hex digits are 0-9 and A-F; {wrong!r} is not one of them.")
+    if len(cleaned) != fmt.hex_digits:
+        raise ValueError(
+            f"{fmt.name} has {fmt.hex_digits} hex digits ({fmt.total_bits} bits); "
+            f"you typed {len(cleaned)}."
+        )
+    return _pattern_to_scalar(int(cleaned, 16), fmt)
+
+
+def flip_bit(
+    value: float | int | Fraction | np.generic, index: int, format_name: str
+) -> np.generic:
+    """Flip one bit of a value, as a click on that bit does.
+
+    Parameters
+    ----------
+    value : float, int, Fraction or numpy scalar
+        The value; rounded to the format first unless already in it.
+    index : int
+        Position in `FloatBits.bits`: 0 is the sign bit, then the exponent bits,
+        then the fraction bits, most significant first.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    numpy scalar
+        The value whose pattern differs from `value`'s in that one bit.
+
+    Raises
+    ------
+    ValueError
+        If `index` is outside ``0 .. total_bits - 1``.
+    """
+    fmt = get_format(format_name)
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        raise ValueError(f"The bit index must be a whole number, not {index!r}.")
+    if not 0 <= index < fmt.total_bits:
+        raise ValueError(f"{fmt.name} has bits 0 to {fmt.total_bits - 1}; there is no bit {index}.")
+    pattern = _pattern_of(value, fmt) ^ (1 << (fmt.total_bits - 1 - int(index)))
+    return _pattern_to_scalar(pattern, fmt)
+
+
+def format_value(value: float | int | Fraction | np.generic, format_name: str) -> str:
+    """Return the shortest decimal text that reads back as the same value of a format.
+
+    Parameters
+    ----------
+    value : float, int, Fraction or numpy scalar
+        The value; rounded to the format first unless already in it.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    str
+        As `core.precision.format_float` gives it for float16/32/64 (so float16
+        0.1 shows as ``"0.1"``, not its float64 digits); bfloat16, which numpy
+        would print with float64 digits, gets the same shortest treatment here.
+    """
+    fmt = get_format(format_name)
+    pattern = _pattern_of(value, fmt)
+    scalar = _pattern_to_scalar(pattern, fmt)
+    as_float = float(scalar)
+    if not math.isfinite(as_float) or as_float == 0:
+        # These read the same in every width. The float64 copy also keeps a
+        # bfloat16 signalling NaN away from numpy's isnan, which warns on it.
+        return format_float(as_float)
+    if fmt.name != "bfloat16":
+        return format_float(scalar)
+    negative = as_float < 0
+    # 8 significant bits never need more than 4 decimal digits; 9 is a safe stop.
+    for digits in range(1, 10):
+        candidate = f"{as_float:.{digits - 1}e}"
+        if _round_fraction(Fraction(Decimal(candidate)), negative, fmt) == pattern:
+            return format_float(float(candidate))
+    return format_float(as_float)
+
+
+# ------------------------------------------------------------------ typed values
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """A student-typed number stored in a float format.
+
+    Attributes
+    ----------
+    text : str
+        The input, stripped.
+    format_name : str
+        The format.
+    value : numpy scalar
+        The stored value, typed in the format.
+    outcome : str
+        ``"exact"`` (stored without error), ``"rounded"`` (to the nearest value),
+        ``"subnormal"`` (stored below the normal range), ``"underflow"`` (rounded
+        to zero), ``"overflow"`` (rounded to infinity) or ``"special"`` (inf or nan
+        typed).
+    message : str
+        One plain sentence saying what happened, for the page.
+    exact_input : mpmath.mpf or None
+        The typed number (60 significant digits); None for inf and nan.
+    absolute_error, relative_error : float or None
+        ``|stored - typed|`` and that over ``|typed|``; None when either is not finite.
+    """
+
+    text: str
+    format_name: str
+    value: np.generic
+    outcome: Outcome
+    message: str
+    exact_input: mpmath.mpf | None
+    absolute_error: float | None
+    relative_error: float | None
+
+
+_NUMBER_HINT = "for example 0.1, -2.5e-3, 1/3, inf or nan"
+
+
+def _parse_decimal(part: str, text: str) -> Decimal:
+    try:
+        number = Decimal(part)
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{text!r} is not a number; type one {_NUMBER_HINT}.") from None
+    # Decimal also reads "sNaN" and "NaN123" (a payload); students mean neither.
+    if number.is_nan() and part.lower().lstrip("+-") != "nan":
+        raise ValueError(f"{text!r} is not a number; type one {_NUMBER_HINT}.")
+    return number
+
+
+def _absolute_error(computed: np.generic | float, reference: mpmath.mpf) -> float | None:
+    if not np.isfinite(computed) or not exact.isfinite(reference):
+        return None
+    return float(abs(to_exact(computed) - reference))
+
+
+def _typed_number(text: str) -> tuple[Fraction | None, bool, mpmath.mpf | None, Decimal | None]:
+    """Return (exact fraction or None, negative, 60-digit value, lone Decimal)."""
+    parts = text.split("/")
+    if len(parts) > 2:
+        raise ValueError(f"{text!r} has more than one '/'; type a single fraction such as 1/3.")
+    if len(parts) == 1:
+        number = _parse_decimal(text, text)
+        if not number.is_finite():
+            return None, number.is_signed(), None, number
+        reference = exact.mpf(str(number))
+        adjusted = number.adjusted()
+        if number != 0 and not (
+            _UNDERFLOW_DECIMAL_EXPONENT < adjusted < _OVERFLOW_DECIMAL_EXPONENT
+        ):
+            return None, number.is_signed(), reference, number
+        return Fraction(number), number.is_signed(), reference, number
+    top, bottom = (_parse_decimal(part.strip(), text) for part in parts)
+    if not (top.is_finite() and bottom.is_finite()):
+        raise ValueError("Use inf and nan on their own, not inside a fraction.")
+    if bottom == 0:
+        raise ValueError(f"{text} divides by zero; the denominator must not be 0.")
+    for part in (top, bottom):
+        if part != 0 and abs(part.adjusted()) > _FRACTION_DECIMAL_EXPONENT:
+            raise ValueError(
+                f"Keep the exponents in a fraction between -{_FRACTION_DECIMAL_EXPONENT} "
+                f"and {_FRACTION_DECIMAL_EXPONENT}."
+            )
+    negative = top.is_signed() != bottom.is_signed()
+    reference = exact.mpf(str(top)) / exact.mpf(str(bottom))
+    return Fraction(top) / Fraction(bottom), negative, reference, None
+
+
+def _landmark_text(value: float, fmt: FloatFormat) -> str:
+    # Short exact values read best as they are ("65504", not float16's shortest
+    # round-trip "65500"); long ones (float32's 39-digit maximum) get shortened.
+    digits = _exact_decimal(value)
+    return digits if len(digits) <= 8 else format_value(value, fmt.name)
+
+
+def parse_value(text: str, format_name: str) -> ParsedValue:
+    """Parse a typed number, round it to a format, and say what the rounding did.
+
+    Parameters
+    ----------
+    text : str
+        A decimal number (``"0.1"``, ``"-2.5e-3"``, ``"-0"``), ``"inf"``,
+        ``"-inf"``, ``"nan"``, or a fraction of two decimals (``"1/3"``); at most
+        `MAX_INPUT_LENGTH` characters.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    ParsedValue
+        The stored value, what happened (exact, rounded, subnormal, underflow,
+        overflow, special), a sentence for the page and the rounding error.
+
+    Raises
+    ------
+    ValueError
+        For empty, over-long or non-numeric text, ``x/0``, or exponents beyond
+        ±1000 inside a fraction.
+
+    Notes
+    -----
+    The typed number ``x`` is rounded once, exactly, to the nearest value
+    (ties to even); ``|x| >= (2 - 2**-p) * 2**emax`` overflows to inf, and
+    ``|x| <= 2**(emin - p)`` (half the smallest subnormal) underflows to 0.
+    """
+    fmt = get_format(format_name)
+    if not isinstance(text, str):
+        raise ValueError(f"Type the number as text, {_NUMBER_HINT}.")
+    cleaned = text.strip().replace("\N{MINUS SIGN}", "-")
+    if not cleaned:
+        raise ValueError(f"Type a number to store in {fmt.name}, {_NUMBER_HINT}.")
+    if len(cleaned) > MAX_INPUT_LENGTH:
+        raise ValueError(
+            f"That is {len(cleaned)} characters long; type a number of at most "
+            f"{MAX_INPUT_LENGTH} characters."
+        )
+    fraction, negative, reference, lone = _typed_number(cleaned)
+    if reference is None:
+        if lone is not None and lone.is_nan():
+            pattern = _nan_pattern(fmt, negative)
+            message = (
+                "nan (not a number) is stored with the exponent all ones and a nonzero fraction."
+            )
+        else:
+            pattern = fmt.infinity_pattern | (fmt.sign_mask if negative else 0)
+            message = f"{cleaned} is stored exactly: exponent all ones, fraction all zeros."
+        scalar = _pattern_to_scalar(pattern, fmt)
+        return ParsedValue(cleaned, fmt.name, scalar, "special", message, None, None, None)
+    if fraction is None:
+        # Far beyond every format's range (see _OVERFLOW_DECIMAL_EXPONENT).
+        huge = abs(reference) > 1
+        pattern = (fmt.infinity_pattern if huge else 0) | (fmt.sign_mask if negative else 0)
+    else:
+        pattern = _round_fraction(fraction, negative, fmt)
+    scalar = _pattern_to_scalar(pattern, fmt)
+    kind = _kind(pattern, fmt)
+    stored = format_value(scalar, fmt.name)
+    limits = format_limits(fmt.name)
+    outcome: Outcome
+    if kind in ("infinity", "negative infinity"):
+        outcome = "overflow"
+        largest = _landmark_text(limits.largest, fmt)
+        if negative:
+            message = (
+                f"{cleaned} is below {fmt.name}'s most negative finite value -{largest}: "
+                "it rounds to -inf."
+            )
+        else:
+            message = (
+                f"{cleaned} is above {fmt.name}'s largest finite value {largest}: it rounds to inf."
+            )
+    elif kind in ("zero", "negative zero") and reference != 0:
+        outcome = "underflow"
+        tiny = _landmark_text(limits.smallest_subnormal, fmt)
+        message = (
+            f"{cleaned} is too small for {fmt.name}: it is nearer to 0 than to the smallest "
+            f"subnormal {tiny}, so it rounds to {stored}."
+        )
+    elif kind == "subnormal":
+        outcome = "subnormal"
+        smallest_normal = _landmark_text(limits.smallest_normal, fmt)
+        if fraction is not None and Fraction(float(scalar)) == fraction:
+            how = "exactly"
+        else:
+            error = relative_error(scalar, reference)
+            how = f"as about {format_exact(to_exact(scalar))} (a relative error of {error:.3g})"
+        message = (
+            f"{cleaned} is below {fmt.name}'s smallest normal value {smallest_normal}: it is "
+            f"stored {how} as a subnormal, with fewer significant bits than a normal number."
+        )
+    elif fraction is not None and Fraction(float(scalar)) == fraction:
+        outcome = "exact"
+        message = f"{cleaned} is stored exactly in {fmt.name}."
+    else:
+        outcome = "rounded"
+        error = relative_error(scalar, reference)
+        message = (
+            f"{cleaned} is not a {fmt.name} value: it is stored as the nearest one, {stored} "
+            f"(exactly {_exact_decimal(float(scalar))}), a relative error of {error:.3g}."
+        )
+    return ParsedValue(
+        text=cleaned,
+        format_name=fmt.name,
+        value=scalar,
+        outcome=outcome,
+        message=message,
+        exact_input=reference,
+        absolute_error=_absolute_error(scalar, reference),
+        relative_error=relative_error(scalar, reference),
+    )
+
+
+# ------------------------------------------------------------------------ limits
+
+
+@dataclass(frozen=True)
+class FormatLimits:
+    """The landmark numbers of a float format, for the limits table.
+
+    Attributes
+    ----------
+    name : str
+        The format.
+    total_bits, exponent_bits, fraction_bits, precision : int
+        Widths; `precision` counts the implicit leading bit.
+    min_exponent, max_exponent : int
+        Exponents of the smallest normal and largest finite values.
+    epsilon : float
+        Machine epsilon, the gap between 1 and the next value.
+    smallest_subnormal, smallest_normal, largest : float
+        The extreme positive values.
+    log_largest : float
+        ``ln(largest)``: the largest ``x`` with finite ``exp(x)``, roughly.
+    decimal_digits : float
+        ``precision * log10(2)``, significant decimal digits carried.
+    """
+
+    name: str
+    total_bits: int
+    exponent_bits: int
+    fraction_bits: int
+    precision: int
+    min_exponent: int
+    max_exponent: int
+    epsilon: float
+    smallest_subnormal: float
+    smallest_normal: float
+    largest: float
+    log_largest: float
+    decimal_digits: float
+
+
+def format_limits(format_name: str) -> FormatLimits:
+    """Return a format's machine epsilon, extreme values and ``log(largest)``.
+
+    Parameters
+    ----------
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    FormatLimits
+        The landmarks, as Python floats (exact: every value of these formats is a
+        float64).
+
+    Notes
+    -----
+    With ``p`` significant bits and exponents ``emin = 1 - bias`` to ``emax = bias``:
+    ``eps = 2**(1 - p)``, smallest subnormal ``2**(emin - p + 1)``, smallest normal
+    ``2**emin``, largest ``(2 - 2**(1 - p)) * 2**emax``. ``log(largest)`` is
+    evaluated with mpmath, then rounded to float64: about 11.09 (float16), 88.72
+    (float32, bfloat16) and 709.78 (float64), so ``exp`` overflows just above it.
+    """
+    fmt = get_format(format_name)
+    largest = math.ldexp((1 << fmt.precision) - 1, fmt.max_exponent - fmt.fraction_bits)
+    return FormatLimits(
+        name=fmt.name,
+        total_bits=fmt.total_bits,
+        exponent_bits=fmt.exponent_bits,
+        fraction_bits=fmt.fraction_bits,
+        precision=fmt.precision,
+        min_exponent=fmt.min_exponent,
+        max_exponent=fmt.max_exponent,
+        epsilon=math.ldexp(1.0, -fmt.fraction_bits),
+        smallest_subnormal=math.ldexp(1.0, fmt.min_exponent - fmt.fraction_bits),
+        smallest_normal=math.ldexp(1.0, fmt.min_exponent),
+        largest=largest,
+        log_largest=float(exact.log(to_exact(largest))),
+        decimal_digits=fmt.precision * math.log10(2),
+    )
+
+
+def all_format_limits() -> tuple[FormatLimits, ...]:
+    """Return `format_limits` for every format, in `FORMAT_NAMES` order.
+
+    Returns
+    -------
+    tuple of FormatLimits
+        One row per format, for the comparison table.
+    """
+    return tuple(format_limits(name) for name in FORMAT_NAMES)
+
+
+def representable_values_around(
+    center: float | int | Fraction | np.generic, format_name: str, count: int
+) -> np.ndarray:
+    """Return the representable values nearest a point, for a number line.
+
+    Parameters
+    ----------
+    center : float, int, Fraction or numpy scalar
+        The point; it is rounded to the format first and must be finite.
+    format_name : str
+        One of `FORMAT_NAMES`.
+    count : int
+        How many values to take on each side, 1 to `MAX_NEIGHBOURS`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ascending float64 array (float64 holds every value of these formats
+        exactly): `count` values below the rounded center, the center, `count`
+        above. Clamped at ``±largest`` (infinities are never included, so fewer
+        values come back near the ends of the range); zero appears once.
+
+    Raises
+    ------
+    ValueError
+        If `center` is inf or nan (there is no spacing to show) or `count` is out
+        of range.
+
+    Notes
+    -----
+    Positive patterns are ordered like the values they encode, so the neighbours
+    are consecutive integers ``k - count .. k + count`` in the signed ordering
+    ``key = magnitude`` (positive) or ``-magnitude`` (negative).
+    """
+    fmt = get_format(format_name)
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+        raise ValueError(f"count must be a whole number, not {count!r}.")
+    if not 1 <= count <= MAX_NEIGHBOURS:
+        raise ValueError(f"count must be between 1 and {MAX_NEIGHBOURS}; got {count}.")
+    pattern = _pattern_of(center, fmt)
+    magnitude = pattern & ~fmt.sign_mask
+    if magnitude >= fmt.infinity_pattern:
+        raise ValueError(
+            "The number line needs a finite center: inf and nan have no neighbours to space out."
+        )
+    key = -magnitude if pattern & fmt.sign_mask else magnitude
+    limit = fmt.largest_pattern
+    keys = np.arange(max(key - count, -limit), min(key + count, limit) + 1, dtype=np.int64)
+    magnitudes = np.abs(keys).astype(fmt.uint_dtype)
+    signs = (keys < 0).astype(fmt.uint_dtype) << fmt.uint_dtype.type(fmt.total_bits - 1)
+    return (magnitudes | signs).view(fmt.dtype).astype(np.float64)
+
+
+# ------------------------------------------------------------------ cancellation
+
+
+@dataclass(frozen=True)
+class CourseValue:
+    """One of the two numbers of the course's round-off example.
+
+    Attributes
+    ----------
+    name : str
+        ``"x1"`` or ``"x2"``.
+    expression : str
+        The Python expression, as in the course.
+    value : float
+        The float64 result.
+    printed : str
+        ``f"{value:.18f}"``, as the course prints it.
+    exact_decimal : str
+        Every digit of the stored double.
+    absolute_error, relative_error, ulp_error : float
+        Distance to the true 2/10000: absolute, relative, in float64 ULPs.
+    """
+
+    name: str
+    expression: str
+    value: float
+    printed: str
+    exact_decimal: str
+    absolute_error: float
+    relative_error: float
+    ulp_error: float
+
+
+COURSE_TRUE_VALUE = "2/10000"
+"""The value both course expressions should give."""
+
+
+def course_example() -> tuple[CourseValue, CourseValue]:
+    """Return the course's two ways of computing 2/10000 in float64.
+
+    Returns
+    -------
+    tuple of CourseValue
+        ``x1 = 2/10000`` (prints ``0.000200000000000000``) and
+        ``x2 = (1 + 1/10000) - (1 - 1/10000)`` (prints ``0.000199999999999978``).
+
+    Notes
+    -----
+    Both sides of the subtraction carry a rounding error of up to half an ULP of
+    1 (``2**-53 ≈ 1.1e-16``); the difference is 2e-4, so the relative error
+    grows to about ``1.1e-16 / 2e-4 ≈ 5e-13`` — the cancellation magnifies it.
+    """
+    reference = exact.mpf(2) / 10000
+    x1 = 2 / 10000
+    x2 = (1 + 1 / 10000) - (1 - 1 / 10000)
+    float64 = np.dtype(np.float64)
+    rows = [
+        CourseValue(
+            name=name,
+            expression=expression,
+            value=value,
+            printed=f"{value:.18f}",
+            exact_decimal=str(Decimal(value)),
+            absolute_error=float(abs(to_exact(value) - reference)),
+            relative_error=float(relative_error(value, reference)),
+            ulp_error=float(ulp_error(value, reference, float64)),
+        )
+        for name, expression, value in (
+            ("x1", "2/10000", x1),
+            ("x2", "(1 + 1/10000) - (1 - 1/10000)", x2),
+        )
+    ]
+    return rows[0], rows[1]
+
+
+def format_ulp_error(
+    computed: float | np.generic, reference: mpmath.mpf, format_name: str
+) -> float | None:
+    """Return the error of `computed` in ULPs of a format, bfloat16 included.
+
+    Parameters
+    ----------
+    computed : float or numpy scalar
+        The float result.
+    reference : mpmath.mpf
+        The exact value.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    float or None
+        As `core.precision.ulp_error`; None when either value is not finite.
+
+    Notes
+    -----
+    bfloat16 has float32's exponent range with 16 fewer fraction bits, so its ULP
+    is float32's times ``2**16`` everywhere, subnormals included.
+    """
+    fmt = get_format(format_name)
+    if fmt.name == "bfloat16":
+        in_float32 = ulp_error(computed, reference, np.dtype(np.float32))
+        return None if in_float32 is None else in_float32 / 2**16
+    return ulp_error(computed, reference, fmt.dtype)
+
+
+@dataclass(frozen=True)
+class CancellationResult:
+    """``(1 + 1/n) - (1 - 1/n)`` evaluated in one float format.
+
+    Attributes
+    ----------
+    n : float or int
+        The requested n, as given.
+    format_name : str
+        The format every operation ran in.
+    n_stored, reciprocal, plus, minus, computed : numpy scalar
+        n rounded to the format, ``1/n``, ``1 + 1/n``, ``1 - 1/n`` and the
+        difference, each rounded to the format.
+    exact : mpmath.mpf
+        The true ``2/n``.
+    absolute_error, relative_error, ulp_error : float or None
+        Errors of `computed` (relative error 1 when it is 0; None when inf or nan).
+    """
+
+    n: float | int
+    format_name: str
+    n_stored: np.generic
+    reciprocal: np.generic
+    plus: np.generic
+    minus: np.generic
+    computed: np.generic
+    exact: mpmath.mpf
+    absolute_error: float | None
+    relative_error: float | None
+    ulp_error: float | None
+
+
+def cancellation_error(n: float | int, format_name: str) -> CancellationResult:
+    """Evaluate ``(1 + 1/n) - (1 - 1/n)`` in a format and compare with ``2/n``.
+
+    Parameters
+    ----------
+    n : float or int
+        Any finite nonzero number; it is rounded to the format first (float16
+        overflows above 65504, bfloat16 keeps only 8 significant bits).
+    format_name : str
+        One of `FORMAT_NAMES`; every operation rounds to it.
+
+    Returns
+    -------
+    CancellationResult
+        The intermediate values, the result and its errors.
+
+    Raises
+    ------
+    ValueError
+        If `n` is zero, inf, nan or not a number.
+
+    Notes
+    -----
+    ``1 ± 1/n`` is rounded to a spacing of ``eps = 2**(1-p)`` around 1, an error of
+    up to ``eps/2`` in each; the difference is only ``2/n``, so its relative error
+    is about ``eps * n / 2`` and reaches 100% (result 0) once ``1/n < eps/2``.
+    """
+    fmt = get_format(format_name)
+    if isinstance(n, bool) or not isinstance(n, (int, float, np.integer, np.floating)):
+        raise ValueError(f"n must be a number, not {n!r}.")
+    if isinstance(n, (float, np.floating)) and not math.isfinite(n):
+        raise ValueError("n must be finite.")
+    if n == 0:
+        raise ValueError("n must not be 0: 1/0 has no value.")
+    # Python ints stay exact however big (10**400 simply overflows every format).
+    exact_n = int(n) if isinstance(n, (int, np.integer)) else float(n)
+    reference = exact.mpf(2) / exact.mpf(exact_n)
+    one = fmt.dtype.type(1)
+    n_stored = round_to_format(exact_n, fmt.name)
+    # inf and 0 are legitimate teaching outcomes here, not errors to warn about.
+    with np.errstate(all="ignore"):
+        reciprocal = one / n_stored
+        plus = one + reciprocal
+        minus = one - reciprocal
+        computed = plus - minus
+    return CancellationResult(
+        n=exact_n,
+        format_name=fmt.name,
+        n_stored=n_stored,
+        reciprocal=reciprocal,
+        plus=plus,
+        minus=minus,
+        computed=computed,
+        exact=reference,
+        absolute_error=_absolute_error(computed, reference),
+        relative_error=relative_error(computed, reference),
+        ulp_error=format_ulp_error(computed, reference, fmt.name),
+    )
+
+
+def cancellation_sweep(
+    ns: tuple[float | int, ...] | list[float | int] = SWEEP_NS, format_name: str = "float64"
+) -> list[CancellationResult]:
+    """Evaluate `cancellation_error` over many n, for the log-log chart.
+
+    Parameters
+    ----------
+    ns : sequence of float or int, optional
+        The n values; default 10, 100, ..., 1e15.
+    format_name : str, optional
+        One of `FORMAT_NAMES`; default float64.
+
+    Returns
+    -------
+    list of CancellationResult
+        One per n, in order.
+    """
+    return [cancellation_error(n, format_name) for n in ns]
+
+
+# ----------------------------------------------------------------------- gallery
+
+
+@dataclass(frozen=True)
+class GalleryEntry:
+    """A classic cancellation: a naive formula and its stable rewrite.
+
+    Attributes
+    ----------
+    key : str
+        Identifier for `evaluate_gallery_entry`.
+    title : str
+        Short heading.
+    naive_formula, stable_formula : str
+        The two formulas, in plain text.
+    explanation : str
+        One or two plain sentences on what goes wrong and why the rewrite helps.
+    input_label : str
+        What the slider sets.
+    default_input : float
+        Input that shows the failure.
+    input_min, input_max : float
+        Slider range; `evaluate_gallery_entry` accepts inputs inside it.
+    log_scale : bool
+        Whether the slider should move on a log scale.
+    integer_input : bool
+        Whether the input is a whole count.
+    naive, stable : callable
+        ``float -> float``, evaluated in float64 (inf/nan instead of exceptions).
+    exact : callable
+        ``float -> mpmath.mpf``, the true value (60 digits) at the exact float input.
+    """
+
+    key: str
+    title: str
+    naive_formula: str
+    stable_formula: str
+    explanation: str
+    input_label: str
+    default_input: float
+    input_min: float
+    input_max: float
+    log_scale: bool
+    integer_input: bool
+    naive: Callable[[float], float] = field(repr=False, compare=False)
+    stable: Callable[[float], float] = field(repr=False, compare=False)
+    exact: Callable[[float], mpmath.mpf] = field(repr=False, compare=False)
+
+
+def _quietly(function: Callable[[float], float]) -> Callable[[float], float]:
+    # Overflow to inf and log(0) = -inf are what the gallery shows, not errors.
+    def wrapped(x: float) -> float:
+        with np.errstate(all="ignore"):
+            return float(function(x))
+
+    wrapped.__doc__ = function.__doc__
+    return wrapped
+
+
+def _naive_sum_of_tenths(count: float) -> float:
+    total = 0.0
+    for _ in range(int(count)):
+        total += 0.1
+    return total
+
+
+def _logsumexp_inputs(x: float) -> np.ndarray:
+    return np.array([x, x - 1.0, x - 2.0])
+
+
+def _stable_logsumexp(x: float) -> float:
+    z = _logsumexp_inputs(x)
+    shift = z.max()
+    return shift + np.log(np.sum(np.exp(z - shift)))
+
+
+GALLERY: tuple[GalleryEntry, ...] = (
+    GalleryEntry(
+        key="log1p",
+        title="log(1 + x) for tiny x",
+        naive_formula="log(1 + x)",
+        stable_formula="log1p(x)",
+        explanation=(
+            "1 + x keeps only about 16 significant digits around 1, so most digits of a "
+            "tiny x are rounded away before the log sees them. log1p works on x itself."
+        ),
+        input_label="x",
+        default_input=1e-12,
+        input_min=1e-20,
+        input_max=1e3,
+        log_scale=True,
+        integer_input=False,
+        naive=_quietly(lambda x: np.log(1.0 + x)),
+        stable=_quietly(np.log1p),
+        exact=lambda x: exact.log1p(to_exact(x)),
+    ),
+    GalleryEntry(
+        key="expm1",
+        title="exp(x) - 1 for tiny x",
+        naive_formula="exp(x) - 1",
+        stable_formula="expm1(x)",
+        explanation=(
+            "exp(x) is close to 1 and is rounded to 16 significant digits; subtracting 1 "
+            "leaves only the rounding noise of the digits that survived. expm1 never forms 1 + x."
+        ),
+        input_label="x",
+        default_input=1e-12,
+        input_min=1e-20,
+        input_max=1e2,
+        log_scale=True,
+        integer_input=False,
+        naive=_quietly(lambda x: np.exp(x) - 1.0),
+        stable=_quietly(np.expm1),
+        exact=lambda x: exact.expm1(to_exact(x)),
+    ),
+    GalleryEntry(
+        key="one_minus_cos",
+        title="1 - cos(x) for small x",
+        naive_formula="1 - cos(x)",
+        stable_formula="2 sin²(x/2)",
+        explanation=(
+            "cos(x) is 1 - x²/2 + …, so for small x it rounds to a number next to 1 and the "
+            "subtraction keeps only its rounding error. 2 sin²(x/2) has no subtraction."
+        ),
+        input_label="x",
+        default_input=1e-7,
+        input_min=1e-12,
+        input_max=3.0,
+        log_scale=True,
+        integer_input=False,
+        naive=_quietly(lambda x: 1.0 - np.cos(x)),
+        stable=_quietly(lambda x: 2.0 * np.sin(x / 2.0) ** 2),
+        exact=lambda x: 2 * exact.sin(to_exact(x) / 2) ** 2,
+    ),
+    GalleryEntry(
+        key="sqrt_difference",
+        title="sqrt(x² + 1) - x for large x",
+        naive_formula="sqrt(x² + 1) - x",
+        stable_formula="1 / (sqrt(x² + 1) + x)",
+        explanation=(
+            "For large x, sqrt(x² + 1) is x plus a tiny 1/(2x) that rounding mostly erases, so "
+            "the difference is noise (0 beyond x = 1e8). The conjugate form is a sum instead."
+        ),
+        input_label="x",
+        default_input=1e7,
+        input_min=1.0,
+        input_max=1e15,
+        log_scale=True,
+        integer_input=False,
+        naive=_quietly(lambda x: np.sqrt(np.float64(x) * x + 1.0) - x),
+        stable=_quietly(lambda x: 1.0 / (np.sqrt(np.float64(x) * x + 1.0) + x)),
+        exact=lambda x: 1 / (exact.sqrt(to_exact(x) ** 2 + 1) + to_exact(x)),
+    ),
+    GalleryEntry(
+        key="sum_of_tenths",
+        title="Adding 0.1 again and again",
+        naive_formula="0.1 + 0.1 + … + 0.1 (one at a time)",
+        stable_formula="math.fsum([0.1] * n)",
+        explanation=(
+            "Each addition rounds the running total, and the errors pile up: ten additions give "
+            "0.9999999999999999. fsum tracks the lost low-order bits and rounds only once."
+        ),
+        input_label="number of additions n",
+        default_input=10.0,
+        input_min=1.0,
+        input_max=1e6,
+        log_scale=True,
+        integer_input=True,
+        naive=_naive_sum_of_tenths,
+        stable=lambda count: math.fsum(itertools.repeat(0.1, int(count))),
+        # The sum of the stored 0.1s, so the error shown is that of the additions.
+        exact=lambda count: exact.mpf(int(count)) * to_exact(0.1),
+    ),
+    GalleryEntry(
+        key="absorption",
+        title="(x + 1) - x for big x",
+        naive_formula="(x + 1) - x",
+        stable_formula="(x - x) + 1",
+        explanation=(
+            "Near 1e16 neighbouring doubles are 2 apart, so x + 1 rounds back to x and the 1 is "
+            "lost before the subtraction. Subtracting the big numbers first keeps it."
+        ),
+        input_label="big number x",
+        default_input=1e16,
+        input_min=1.0,
+        input_max=1e20,
+        log_scale=True,
+        integer_input=False,
+        naive=_quietly(lambda x: (np.float64(x) + 1.0) - x),
+        stable=_quietly(lambda x: (np.float64(x) - x) + 1.0),
+        exact=lambda x: exact.mpf(1),
+    ),
+    GalleryEntry(
+        key="logsumexp",
+        title="log(sum(exp(z))) for z = [x, x-1, x-2]",
+        naive_formula="log(exp(x) + exp(x - 1) + exp(x - 2))",
+        stable_formula="m + log(sum(exp(z - m))), m = max(z)",
+        explanation=(
+            "exp(1000) overflows to inf (and exp(-1000) underflows to 0), so the naive log sees "
+            "inf or 0. Shifting by the max keeps every exponent at most 0 and adds it back outside."
+        ),
+        input_label="x",
+        default_input=1000.0,
+        input_min=-1000.0,
+        input_max=1000.0,
+        log_scale=False,
+        integer_input=False,
+        naive=_quietly(lambda x: np.log(np.sum(np.exp(_logsumexp_inputs(x))))),
+        stable=_quietly(_stable_logsumexp),
+        exact=lambda x: to_exact(x) + exact.log(1 + exact.exp(-1) + exact.exp(-2)),
+    ),
+)
+
+_GALLERY_BY_KEY = {entry.key: entry for entry in GALLERY}
+
+
+def gallery_entry(key: str) -> GalleryEntry:
+    """Return one gallery entry by key.
+
+    Parameters
+    ----------
+    key : str
+        An entry's `GalleryEntry.key`.
+
+    Returns
+    -------
+    GalleryEntry
+        The entry.
+
+    Raises
+    ------
+    ValueError
+        If no entry has that key.
+    """
+    if key not in _GALLERY_BY_KEY:
+        raise ValueError(f"No gallery entry {key!r}; choose one of {', '.join(_GALLERY_BY_KEY)}.")
+    return _GALLERY_BY_KEY[key]
+
+
+@dataclass(frozen=True)
+class GalleryResult:
+    """A gallery entry evaluated at one input.
+
+    Attributes
+    ----------
+    key : str
+        The entry.
+    x : float
+        The input.
+    naive, stable : float
+        The two float64 results.
+    exact : mpmath.mpf
+        The true value.
+    naive_relative_error, stable_relative_error : float or None
+        ``|result - exact| / |exact|``; None for inf or nan results.
+    naive_ulp_error, stable_ulp_error : float or None
+        The same distance in float64 ULPs of the exact value.
+    """
+
+    key: str
+    x: float
+    naive: float
+    stable: float
+    exact: mpmath.mpf
+    naive_relative_error: float | None
+    stable_relative_error: float | None
+    naive_ulp_error: float | None
+    stable_ulp_error: float | None
+
+
+def evaluate_gallery_entry(key: str, x: float | None = None) -> GalleryResult:
+    """Evaluate a gallery entry's naive and stable formulas against the exact value.
+
+    Parameters
+    ----------
+    key : str
+        An entry's `GalleryEntry.key`.
+    x : float, optional
+        The input, inside the entry's ``input_min .. input_max`` (a whole number
+        for counts); default the entry's `default_input`.
+
+    Returns
+    -------
+    GalleryResult
+        Both results, the exact value and their errors.
+
+    Raises
+    ------
+    ValueError
+        For an unknown key or an input outside the entry's range.
+
+    Notes
+    -----
+    Relative error ``|r - v| / |v|`` and ULP error ``|r - v| / ulp(v)`` in float64,
+    with ``v`` computed by mpmath at 60 digits from the exact float input.
+    """
+    entry = gallery_entry(key)
+    value = entry.default_input if x is None else x
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{entry.input_label} must be a number, not {value!r}.")
+    value = float(value)
+    if not entry.input_min <= value <= entry.input_max:
+        raise ValueError(
+            f"{entry.input_label} must be between {format_float(entry.input_min)} and "
+            f"{format_float(entry.input_max)} for {entry.naive_formula}; got {format_float(value)}."
+        )
+    if entry.integer_input and not value.is_integer():
+        raise ValueError(f"{entry.input_label} must be a whole number; got {format_float(value)}.")
+    reference = entry.exact(value)
+    naive = entry.naive(value)
+    stable = entry.stable(value)
+    dtype = np.dtype(np.float64)
+    return GalleryResult(
+        key=entry.key,
+        x=value,
+        naive=naive,
+        stable=stable,
+        exact=reference,
+        naive_relative_error=relative_error(naive, reference),
+        stable_relative_error=relative_error(stable, reference),
+        naive_ulp_error=ulp_error(naive, reference, dtype),
+        stable_ulp_error=ulp_error(stable, reference, dtype),
+    )

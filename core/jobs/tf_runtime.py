@@ -1,0 +1,34 @@
+"""The one way worker tasks import TensorFlow (never the server: see core.jobs.pool)."""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+
+def import_tensorflow() -> tuple[ModuleType, ModuleType]:
+    """Import TensorFlow and Keras in a worker, single-threaded.
+
+    Returns
+    -------
+    tuple
+        The ``tensorflow`` and ``keras`` modules.
+
+    Notes
+    -----
+    The course's network multiplies matrices of a few thousand numbers; spreading
+    them over threads costs more than it saves (measured here: 71k samples/s on one
+    thread against 52k on two, 784-25-15-10, batch 32), and one thread leaves the
+    other core to the Streamlit server. Thread counts can only be set before
+    TensorFlow first runs an op, so every task imports it through here.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # already running: set by an earlier task in this worker
+    return tf, keras

@@ -1,0 +1,137 @@
+"""Exact references for softmax, sigmoid and their losses, from mpmath.
+
+The inputs are the float values actually stored (a float16 logit is the float16
+number, not the decimal the student typed), converted to multiprecision numbers
+without rounding; everything after that carries ``EXACT_DIGITS`` digits with an
+unbounded exponent, so ``exp(100000)`` is no problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import mpmath
+import numpy as np
+
+from core.numerics.precision import exact, to_exact
+
+
+def _exact_logits(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
+    return [exact.mpf(float(v)) if np.isnan(v) or np.isinf(v) else to_exact(v) for v in z]
+
+
+def softmax_exact(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
+    r"""Exact softmax of stored float logits.
+
+    Parameters
+    ----------
+    z : sequence of float
+        Logits as stored in their float format.
+
+    Returns
+    -------
+    list of mpmath.mpf
+        Probabilities. ``-inf`` logits get exactly 0; a single ``+inf`` logit
+        gets 1 and the rest 0; several ``+inf`` logits, a ``nan`` logit, or all
+        logits ``-inf`` make every entry ``nan`` (the limit is undefined).
+
+    Notes
+    -----
+    .. math:: p_j = \left(\sum_k e^{z_k - z_j}\right)^{-1}
+
+    Each probability is a reciprocal of a sum of positive terms, so no
+    cancellation happens and every digit is correct.
+    """
+    values = _exact_logits(z)
+    nan = exact.mpf("nan")
+    if any(exact.isnan(v) for v in values):
+        return [nan] * len(values)
+    n_pos_inf = sum(1 for v in values if v == exact.inf)
+    if n_pos_inf > 1 or (values and all(v == -exact.inf for v in values)):
+        return [nan] * len(values)
+    if n_pos_inf == 1:
+        return [exact.mpf(1) if v == exact.inf else exact.mpf(0) for v in values]
+    finite = [v for v in values if exact.isfinite(v)]
+    probs = []
+    for v in values:
+        if not exact.isfinite(v):
+            probs.append(exact.mpf(0))
+            continue
+        probs.append(1 / exact.fsum(exact.exp(w - v) for w in finite))
+    return probs
+
+
+def cross_entropy_exact(z: Sequence[float] | np.ndarray, y: int) -> mpmath.mpf:
+    r"""Exact cross-entropy ``-log p_y`` of stored float logits.
+
+    Parameters
+    ----------
+    z : sequence of float
+        Finite logits as stored.
+    y : int
+        True class.
+
+    Returns
+    -------
+    mpmath.mpf
+        The loss, ``nan`` if a logit is not finite.
+
+    Notes
+    -----
+    .. math:: L = \log\left(1 + \sum_{k \ne y} e^{z_k - z_y}\right)
+
+    ``log1p`` keeps full relative accuracy when the loss is tiny (a confident,
+    correct prediction).
+    """
+    values = _exact_logits(z)
+    if not 0 <= y < len(values):
+        raise ValueError(f"true class {y} is out of range for {len(values)} logits")
+    if not all(exact.isfinite(v) for v in values):
+        return exact.mpf("nan")
+    zy = values[y]
+    return exact.log1p(exact.fsum(exact.exp(v - zy) for i, v in enumerate(values) if i != y))
+
+
+def sigmoid_exact(z: float) -> mpmath.mpf:
+    r"""Exact logistic sigmoid of a stored float logit.
+
+    Parameters
+    ----------
+    z : float
+        Finite logit as stored.
+
+    Returns
+    -------
+    mpmath.mpf
+        ``1 / (1 + exp(-z))``.
+
+    Notes
+    -----
+    .. math:: \sigma(z) = \frac{1}{1 + e^{-z}}
+    """
+    return 1 / (1 + exact.exp(-to_exact(z)))
+
+
+def binary_cross_entropy_exact(z: float, y: int) -> mpmath.mpf:
+    r"""Exact binary cross-entropy of a stored float logit.
+
+    Parameters
+    ----------
+    z : float
+        Finite logit as stored.
+    y : int
+        Label, 0 or 1.
+
+    Returns
+    -------
+    mpmath.mpf
+        The loss.
+
+    Notes
+    -----
+    .. math:: L = \log(1 + e^{-z}) \text{ if } y = 1, \quad \log(1 + e^{z}) \text{ if } y = 0
+    """
+    if y not in (0, 1):
+        raise ValueError(f"a binary label is 0 or 1; got {y}")
+    x = to_exact(z)
+    return exact.log1p(exact.exp(-x if y == 1 else x))

@@ -1,0 +1,629 @@
+"""Training jobs: the course's network, four output/loss variants, run in a worker process.
+
+`train_task` is a `core.jobs.pool` task. It trains every selected variant from the same
+initial weights on the same batches in the same order, interleaved chunk by
+chunk so their curves grow together, and streams small events back: the loss of
+every batch (its own, not Keras' running mean), the largest absolute logit per
+step, accuracy per epoch, and divergence. TensorFlow is imported only inside the
+Keras engine, which only a worker process builds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from core.jobs.pool import JobContext
+from core.training import network as nets
+
+TRAIN_TASK = "core.training.run:train_task"
+FLOAT32_EXP_LIMIT = 88.72
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of ending the network and computing its loss.
+
+    Attributes
+    ----------
+    key : str
+        ``"A"`` to ``"D"``.
+    title : str
+        Short name.
+    code : str
+        The Keras (or NumPy) code it stands for.
+    explanation : str
+        What happens, in plain words.
+    """
+
+    key: str
+    title: str
+    code: str
+    explanation: str
+
+
+VARIANTS: dict[str, Variant] = {
+    "A": Variant(
+        "A",
+        "softmax layer",
+        'Dense(10, activation="softmax") + SparseCategoricalCrossentropy()',
+        "The course's first version. On the TensorFlow backend Keras quietly hands the "
+        "softmax's logits to the loss, so it trains like C.",
+    ),
+    "B": Variant(
+        "B",
+        "hand-written softmax",
+        "Dense(10) + a layer computing exp(z)/sum(exp(z)) + SparseCategoricalCrossentropy()",
+        "Truly naive: no max shift, and Keras cannot see through it. Once a logit passes "
+        "88.72, exp overflows float32 and the loss is nan.",
+    ),
+    "C": Variant(
+        "C",
+        "from logits",
+        "Dense(10) + SparseCategoricalCrossentropy(from_logits=True)",
+        "The explicit, portable way: linear output, and the loss applies a stable "
+        "log-softmax itself; tf.nn.softmax turns logits into probabilities for predictions.",
+    ),
+    "D": Variant(
+        "D",
+        "from scratch (NumPy)",
+        "NumPy forward pass and backpropagation with the local gradient p - onehot(y)",
+        "Every line visible: the same network in NumPy, with a switch between the stable "
+        "and the naive softmax at the output.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training job needs; plain values, so it travels to a worker.
+
+    Attributes
+    ----------
+    variants : tuple of str
+        Variant keys to train side by side.
+    data : str
+        ``"uci-digits"`` or ``"mnist"``.
+    n_train : int or None
+        Training subset size (None: all).
+    optimizer : str
+        ``"adam"`` or ``"sgd"``.
+    learning_rate : float
+        Step size.
+    batch_size : int
+        Samples per step.
+    epochs : int
+        Passes over the training set.
+    seed : int
+        Seeds the initial weights and the batch order.
+    scale : str
+        ``"max"`` (divide pixels by their maximum) or ``"raw"``.
+    hidden : tuple of int
+        Hidden layer sizes.
+    activation : str
+        Hidden activation.
+    init_scale : float
+        Multiplies the initial kernels.
+    naive_softmax : bool
+        Variant D uses the naive softmax at its output.
+    mnist_path : str or None
+        Where the worker finds MNIST, when ``data == "mnist"``.
+    """
+
+    variants: tuple[str, ...] = ("C",)
+    data: str = "uci-digits"
+    n_train: int | None = None
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 32
+    epochs: int = 5
+    seed: int = 0
+    scale: str = "max"
+    hidden: tuple[int, ...] = (25, 15)
+    activation: str = "relu"
+    init_scale: float = 1.0
+    naive_softmax: bool = False
+    mnist_path: str | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [v for v in self.variants if v not in VARIANTS]
+        if not self.variants or unknown:
+            raise ValueError(f"choose variants among A, B, C, D; got {self.variants}")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer {self.optimizer!r} is not adam or sgd")
+        if not 0 < self.learning_rate <= 10:
+            raise ValueError(f"learning rate {self.learning_rate:g} is outside (0, 10]")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError(f"batch size {self.batch_size} is outside 1 to 4096")
+        if not 1 <= self.epochs <= 100:
+            raise ValueError(f"epochs {self.epochs} is outside 1 to 100")
+        if self.scale not in ("max", "raw"):
+            raise ValueError(f"input scaling {self.scale!r} is not max or raw")
+        if not 0 < self.init_scale <= 100:
+            raise ValueError(f"initial weight scale {self.init_scale:g} is outside (0, 100]")
+
+    def to_params(self) -> dict:
+        """Return the job parameters (plain, picklable)."""
+        return asdict(self)
+
+
+def divergence_message(step: int, loss: float, top_logit: float) -> str:
+    """Explain in words why a variant's loss stopped being finite.
+
+    Parameters
+    ----------
+    step : int
+        Global step (1-based) at which it happened.
+    loss : float
+        The non-finite loss.
+    top_logit : float
+        Largest logit at that step (only a large positive logit overflows ``exp``).
+
+    Returns
+    -------
+    str
+        For example ``"step 812: loss is nan: exp of a logit of 731 overflowed float32"``.
+    """
+    what = "nan" if np.isnan(loss) else "inf"
+    if not np.isfinite(top_logit):
+        why = "the logits themselves overflowed: the weights blew up"
+    elif top_logit > FLOAT32_EXP_LIMIT:
+        why = f"exp of a logit of {top_logit:.0f} overflowed float32 (limit 88.72)"
+    else:
+        why = "a probability rounded to exactly 0 and its log is -inf"
+    return f"step {step}: loss is {what}: {why}"
+
+
+class NumpyEngine:
+    """Variant D: the NumPy network with hand-written backpropagation."""
+
+    def __init__(self, spec: nets.NetworkSpec, weights: nets.Weights, config: TrainConfig):
+        self.net = nets.Network(spec, weights)
+        self.optimizer = nets.make_optimizer(config.optimizer, config.learning_rate)
+        self.stable = not config.naive_softmax
+
+    def run(self, xs: NDArray[np.float32], ys: NDArray[np.int64]) -> tuple[list, list, list]:
+        """Train on a chunk of batches; return each batch's loss, max |z| and max z."""
+        losses = []
+        # Each step's logits are kept and their extremes taken once for the whole chunk.
+        logits = np.empty((len(xs), xs.shape[1], self.net.spec.outputs), np.float32)
+        for x, y, z_out in zip(xs, ys, logits, strict=True):
+            loss, z = self.net.loss_and_gradients(x, y, self.stable)
+            z_out[...] = z
+            losses.append(loss)
+            if not math.isfinite(loss):
+                break
+            self.optimizer.apply(self.net.params, self.net.grads)
+        if not losses:
+            return [], [], []
+        done = logits[: len(losses)].reshape(len(losses), -1)
+        with np.errstate(invalid="ignore"):
+            tops = done.max(axis=1)
+            peaks = np.maximum(tops, -done.min(axis=1))
+        return losses, peaks.tolist(), tops.tolist()
+
+    def weights(self) -> nets.Weights:
+        """Return a copy of the current weights."""
+        return self.net.weights()
+
+
+class KerasEngine:
+    """Variants A, B and C: a Keras model trained by a compiled loop of many steps.
+
+    One ``tf.function`` call runs a whole chunk of steps (like Keras'
+    ``steps_per_execution``) and returns every step's own loss and largest
+    absolute logit, so Python is not in the inner loop.
+    """
+
+    def __init__(
+        self, variant: str, spec: nets.NetworkSpec, weights: nets.Weights, config: TrainConfig
+    ):
+        from core.jobs.tf_runtime import import_tensorflow
+
+        tf, keras = import_tensorflow()
+        self.tf = tf
+        hidden = [keras.layers.Dense(n, activation=spec.activation) for n in spec.hidden]
+        self.body = keras.Sequential([keras.Input((spec.inputs,)), *hidden])
+        activation = "softmax" if variant == "A" else "linear"
+        self.head = keras.layers.Dense(spec.outputs, activation=activation)
+        self.head.build((None, spec.hidden[-1] if spec.hidden else spec.inputs))
+        for layer, (w, b) in zip([*hidden, self.head], weights, strict=True):
+            layer.set_weights([w, b])
+        self.loss = keras.losses.SparseCategoricalCrossentropy(from_logits=variant == "C")
+        optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
+        self.optimizer = optimizers[config.optimizer](learning_rate=config.learning_rate)
+        self.variables = [*self.body.trainable_variables, *self.head.trainable_variables]
+        self.variant = variant
+        # A fixed signature: one trace for every chunk length, including an epoch's last.
+        self._chunk = tf.function(
+            self._run_chunk,
+            input_signature=[
+                tf.TensorSpec([None, None, spec.inputs], tf.float32),
+                tf.TensorSpec([None, None], tf.int64),
+            ],
+        )
+        # Trace now, before the clock starts: tracing builds the graph without running a
+        # step, so the first chunk's samples per second measure training, not compiling.
+        self._chunk.get_concrete_function()
+
+    def _output(self, z):
+        if self.variant == "B":
+            # Deliberately naive: no max shift, and not a Softmax op Keras could recognise.
+            e = self.tf.exp(z)
+            return e / self.tf.reduce_sum(e, axis=-1, keepdims=True)
+        return self.head.activation(z)
+
+    def _run_chunk(self, xs, ys):
+        tf = self.tf
+        n = tf.shape(xs)[0]
+        losses = tf.TensorArray(tf.float32, size=n)
+        peaks = tf.TensorArray(tf.float32, size=n)
+        tops = tf.TensorArray(tf.float32, size=n)
+        for i in tf.range(n):
+            with tf.GradientTape() as tape:
+                h = self.body(xs[i], training=True)
+                z = tf.matmul(h, self.head.kernel) + self.head.bias
+                out = self.head(h) if self.variant == "A" else self._output(z)
+                loss = self.loss(ys[i], out)
+            grads = tape.gradient(loss, self.variables)
+            self.optimizer.apply_gradients(zip(grads, self.variables, strict=True))
+            losses = losses.write(i, loss)
+            peaks = peaks.write(i, tf.reduce_max(tf.abs(z)))
+            tops = tops.write(i, tf.reduce_max(z))
+        return losses.stack(), peaks.stack(), tops.stack()
+
+    def run(self, xs: NDArray[np.float32], ys: NDArray[np.int64]) -> tuple[list, list, list]:
+        """Train on a chunk of batches; return each batch's loss, max |z| and max z."""
+        results = self._chunk(self.tf.constant(xs), self.tf.constant(ys))
+        return tuple(r.numpy().tolist() for r in results)
+
+    def weights(self) -> nets.Weights:
+        """Return a copy of the current weights."""
+        values = [*self.body.get_weights(), *self.head.get_weights()]
+        return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+
+
+def make_engine(variant: str, spec: nets.NetworkSpec, weights: nets.Weights, config: TrainConfig):
+    """Return the engine that trains `variant` (D in NumPy, the others in Keras)."""
+    if variant == "D":
+        return NumpyEngine(spec, weights, config)
+    return KerasEngine(variant, spec, weights, config)
+
+
+def check_batch_fits(n_images: int, batch_size: int) -> None:
+    """Raise ``ValueError`` when a training set cannot fill a single batch.
+
+    Parameters
+    ----------
+    n_images : int
+        Training images after the subset is taken.
+    batch_size : int
+        Images per step.
+    """
+    if n_images < batch_size:
+        raise ValueError(
+            f"the training set has {n_images:,} images, fewer than one batch of "
+            f"{batch_size:,}: choose a larger subset or a smaller batch"
+        )
+
+
+def load_training_data(config: TrainConfig):
+    """Load, subset and flatten the data set a job trains on.
+
+    Returns
+    -------
+    tuple
+        ``(x_train, y_train, x_test, y_test, dataset)`` with float32 inputs.
+    """
+    from core.training import data as data
+
+    if config.data == "mnist":
+        if not config.mnist_path:
+            raise ValueError("MNIST was chosen but no MNIST file was given")
+        dataset = data.load_mnist_npz(config.mnist_path)
+    else:
+        dataset = data.load_uci_digits()
+    dataset = data.subset(dataset, config.n_train, None, config.seed)
+    check_batch_fits(len(dataset.y_train), config.batch_size)
+    x_train = data.flatten_images(dataset.x_train, config.scale, dataset.pixel_max)
+    x_test = data.flatten_images(dataset.x_test, config.scale, dataset.pixel_max)
+    return (
+        x_train,
+        dataset.y_train.astype(np.int64),
+        x_test,
+        dataset.y_test.astype(np.int64),
+        dataset,
+    )
+
+
+def _chunk_steps(batch_size: int, inputs: int) -> int:
+    # About a tenth of a second of work per chunk, so the page sees several updates
+    # a second without Python re-entering the compiled loop too often.
+    return int(np.clip(200_000 // (batch_size * max(inputs, 64)) * 4, 5, 200))
+
+
+def train_task(params: dict, ctx: JobContext) -> dict[str, Any]:
+    """Train the chosen variants side by side and stream their progress.
+
+    Parameters
+    ----------
+    params : dict
+        `TrainConfig` fields.
+    ctx : JobContext
+        Events go out through it; pause and stop come in through it.
+
+    Returns
+    -------
+    dict
+        ``{"spec": ..., "config": ..., "variants": {key: {"weights", "diverged"}}}``.
+
+    Notes
+    -----
+    Events: ``{"type": "start", ...}``, ``{"type": "steps", "variant", "epoch",
+    "first_step", "losses", "peaks", "samples_per_s"}``, ``{"type": "epoch",
+    "variant", "epoch", "train_accuracy", "test_accuracy"}``, ``{"type":
+    "diverged", "variant", "step", "message"}`` and ``{"type": "progress",
+    "epoch", "step", "total_steps", "elapsed"}``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    config = TrainConfig(
+        **{**params, "variants": tuple(params["variants"]), "hidden": tuple(params["hidden"])}
+    )
+    # Tiny matrices: BLAS threads cost more than they save (8k/s against 100k/s measured).
+    with threadpool_limits(1):
+        return _train(config, ctx)
+
+
+def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
+    x_train, y_train, x_test, y_test, dataset = load_training_data(config)
+    spec = nets.NetworkSpec(x_train.shape[1], config.hidden, config.activation, 10)
+    initial = nets.init_weights(spec, config.seed, config.init_scale)
+    engines = {v: make_engine(v, spec, initial, config) for v in config.variants}
+    rng = np.random.default_rng(config.seed)
+    batch = config.batch_size
+    steps_per_epoch = len(y_train) // batch  # at least 1: load_training_data checks
+    total_steps = steps_per_epoch * config.epochs
+    chunk = _chunk_steps(batch, spec.inputs)
+    ctx.emit(
+        {
+            "type": "start",
+            "dataset": dataset.describe(),
+            "n_train": len(y_train),
+            "n_test": len(y_test),
+            "steps_per_epoch": steps_per_epoch,
+            "total_steps": total_steps,
+            "variants": list(config.variants),
+        }
+    )
+    diverged: dict[str, str | None] = dict.fromkeys(config.variants)
+    started = time.perf_counter()
+    step = 0
+    for epoch in range(1, config.epochs + 1):
+        order = rng.permutation(len(y_train))[: steps_per_epoch * batch]
+        xs_epoch = x_train[order].reshape(steps_per_epoch, batch, -1)
+        ys_epoch = y_train[order].reshape(steps_per_epoch, batch)
+        for first in range(0, steps_per_epoch, chunk):
+            ctx.checkpoint()
+            xs, ys = xs_epoch[first : first + chunk], ys_epoch[first : first + chunk]
+            for key, engine in engines.items():
+                if diverged[key]:
+                    continue
+                t0 = time.perf_counter()
+                losses, peaks, tops = engine.run(xs, ys)
+                rate = len(losses) * batch / max(time.perf_counter() - t0, 1e-9)
+                bad = next((i for i, v in enumerate(losses) if not np.isfinite(v)), None)
+                if bad is not None:
+                    # A compiled Keras chunk runs on past the first bad step; what follows
+                    # it is noise from weights that are already nan.
+                    losses, peaks, tops = losses[: bad + 1], peaks[: bad + 1], tops[: bad + 1]
+                ctx.emit(
+                    {
+                        "type": "steps",
+                        "variant": key,
+                        "epoch": epoch,
+                        "first_step": step + 1,
+                        "losses": losses,
+                        "peaks": peaks,
+                        "samples_per_s": rate,
+                    }
+                )
+                if bad is not None:
+                    diverged[key] = divergence_message(step + bad + 1, losses[bad], tops[bad])
+                    ctx.emit(
+                        {
+                            "type": "diverged",
+                            "variant": key,
+                            "step": step + bad + 1,
+                            "message": diverged[key],
+                        }
+                    )
+            step += len(ys)
+            ctx.emit(
+                {
+                    "type": "progress",
+                    "epoch": epoch,
+                    "step": step,
+                    "total_steps": total_steps,
+                    "elapsed": time.perf_counter() - started,
+                }
+            )
+            if all(diverged.values()):
+                break
+        for key, engine in engines.items():
+            if diverged[key]:
+                continue
+            weights = engine.weights()
+            ctx.emit(
+                {
+                    "type": "epoch",
+                    "variant": key,
+                    "epoch": epoch,
+                    "train_accuracy": nets.accuracy(
+                        weights, x_train[:10_000], y_train[:10_000], spec.activation
+                    ),
+                    "test_accuracy": nets.accuracy(weights, x_test, y_test, spec.activation),
+                }
+            )
+        if all(diverged.values()):
+            break
+    return {
+        "spec": asdict(spec),
+        "config": config.to_params(),
+        "dataset": dataset.name,
+        "seconds": time.perf_counter() - started,
+        "samples": step * batch,
+        "variants": {
+            key: {"weights": engine.weights(), "diverged": diverged[key]}
+            for key, engine in engines.items()
+        },
+    }
+
+
+TRAIN_PARAMS = ("variant", "data", "lr", "batch", "epochs", "seed", "scale")
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made training setup.
+
+    Attributes
+    ----------
+    key, label : str
+        Identifier and button text.
+    lesson : str
+        What to watch for.
+    config : TrainConfig
+        The setup.
+    """
+
+    key: str
+    label: str
+    lesson: str
+    config: TrainConfig
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "course",
+        "The course",
+        "The course's setup: 25-15-10 with ReLU, Adam at 1e-3, batch 32, softmax layer (A) "
+        "against linear output with from_logits=True (C). On MNIST they learn alike.",
+        TrainConfig(variants=("A", "C"), data="mnist", learning_rate=1e-3, epochs=5),
+    ),
+    Preset(
+        "push",
+        "Push the logits",
+        "Raw pixel values and large initial weights: logits pass 88.72 at once and the "
+        "hand-written softmax (B) returns nan, while from logits (C) keeps a finite loss "
+        "and goes on training, slowly: raw pixels are a poor scale for the inputs.",
+        TrainConfig(
+            variants=("B", "C"), scale="raw", init_scale=2.0, learning_rate=3e-3, epochs=20
+        ),
+    ),
+    Preset(
+        "quick",
+        "Quick",
+        "A few seconds on the embedded digits: all four variants from the same start.",
+        TrainConfig(variants=("A", "B", "C", "D"), learning_rate=1e-2, epochs=10),
+    ),
+)
+
+
+def _number(text: str, kind: type, low: float, high: float, what: str) -> float | int:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{what}={text[:20]!r} is not a number") from None
+    if not low <= value <= high:
+        raise ValueError(f"{what}={text[:20]!r} is outside {low:g} to {high:g}")
+    return value
+
+
+def parse_train_query(params: dict) -> tuple[TrainConfig, list[str]]:
+    """Read the train page's settings from URL query parameters.
+
+    Parameters
+    ----------
+    params : dict
+        Query parameters (``variant``, ``data``, ``lr``, ``batch``, ``epochs``,
+        ``seed``, ``scale``); others are ignored.
+
+    Returns
+    -------
+    config : TrainConfig
+        Valid settings; each unusable value replaced by its default.
+    notices : list of str
+        One sentence per replaced value.
+    """
+    notices: list[str] = []
+    fields: dict[str, Any] = {}
+
+    def first(name: str) -> str | None:
+        value = params.get(name)
+        if isinstance(value, list):
+            return value[-1] if value else None
+        return value
+
+    if (text := first("variant")) is not None:
+        keys = tuple(dict.fromkeys(k.strip().upper() for k in text.split(",") if k.strip()))
+        if keys and all(k in VARIANTS for k in keys):
+            fields["variants"] = keys
+        else:
+            notices.append(f"variant={text[:20]!r} is not a list of A, B, C, D; using C.")
+    if (text := first("data")) is not None:
+        if text in ("uci-digits", "mnist"):
+            fields["data"] = text
+        else:
+            notices.append(f"data={text[:20]!r} is not uci-digits or mnist; using uci-digits.")
+    if (text := first("scale")) is not None:
+        if text in ("max", "raw"):
+            fields["scale"] = text
+        else:
+            notices.append(f"scale={text[:20]!r} is not max or raw; using max.")
+    numbers = (
+        ("lr", "learning_rate", float, 1e-5, 10.0),
+        ("batch", "batch_size", int, 1, 4096),
+        ("epochs", "epochs", int, 1, 100),
+        ("seed", "seed", int, 0, 2**31 - 1),
+    )
+    for name, field_name, kind, low, high in numbers:
+        if (text := first(name)) is not None:
+            try:
+                fields[field_name] = _number(text, kind, low, high, name)
+            except ValueError as error:
+                notices.append(f"{error}; using the default.")
+    # The page offers a fixed set of learning rates and batch sizes: snap to the nearest.
+    for name, field_name, choices, distance in (
+        ("lr", "learning_rate", LEARNING_RATES, lambda a, b: abs(np.log(a / b))),
+        ("batch", "batch_size", BATCH_SIZES, lambda a, b: abs(a - b)),
+    ):
+        if field_name in fields and fields[field_name] not in choices:
+            nearest = min(choices, key=lambda c: distance(c, fields[field_name]))
+            notices.append(
+                f"{name}={first(name)[:20]!r} is not one of the page's choices; using {nearest:g}."
+            )
+            fields[field_name] = nearest
+    return TrainConfig(**fields), notices
+
+
+def train_query(config: TrainConfig) -> dict[str, str]:
+    """Return the URL query parameters for `config`, omitting defaults."""
+    default = TrainConfig()
+    values = {
+        "variant": (",".join(config.variants), ",".join(default.variants)),
+        "data": (config.data, default.data),
+        "lr": (f"{config.learning_rate:g}", f"{default.learning_rate:g}"),
+        "batch": (str(config.batch_size), str(default.batch_size)),
+        "epochs": (str(config.epochs), str(default.epochs)),
+        "seed": (str(config.seed), str(default.seed)),
+        "scale": (config.scale, default.scale),
+    }
+    return {name: value for name, (value, base) in values.items() if value != base}

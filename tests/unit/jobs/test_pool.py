@@ -1,0 +1,149 @@
+"""The worker pool: lifecycle, queue, pause/resume/stop, dead workers, sessions that leave."""
+
+import os
+import time
+
+import pytest
+
+from core.jobs.pool import JobStatus, WorkerPool, resolve_task
+from tests.unit.helpers import wait_for
+
+T = "tests.job_tasks:"
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = WorkerPool(max_workers=1, stop_grace=1.0)
+    yield p
+    p.shutdown()
+
+
+def test_runs_a_job_in_another_process(pool):
+    job = pool.submit(T + "echo", {"x": 1}, owner="a")
+    assert pool.wait(job, 30)
+    assert job.status is JobStatus.DONE
+    assert job.result["echo"] == {"x": 1}
+    assert job.result["pid"] != os.getpid()
+    assert job.result["pid"] in pool.worker_pids()
+
+
+def test_workers_are_reused(pool):
+    first = pool.submit(T + "echo", {}, owner="a")
+    pool.wait(first, 30)
+    second = pool.submit(T + "echo", {}, owner="a")
+    pool.wait(second, 30)
+    assert first.result["pid"] == second.result["pid"]
+
+
+def test_events_stream_in_order(pool):
+    job = pool.submit(T + "count", {"n": 5}, owner="a")
+    assert pool.wait(job, 30)
+    assert job.events == [{"i": i} for i in range(5)]
+    assert job.events_since(3) == [{"i": 3}, {"i": 4}]
+    assert job.result == 5
+
+
+def test_queue_positions_when_all_workers_are_busy(pool):
+    running = pool.submit(T + "count", {"n": 40, "delay": 0.02}, owner="a")
+    assert wait_for(lambda: running.status is JobStatus.RUNNING)
+    second = pool.submit(T + "echo", {}, owner="b")
+    third = pool.submit(T + "echo", {}, owner="c")
+    assert pool.queue_position(second) == 1
+    assert pool.queue_position(third) == 2
+    assert pool.queue_position(running) is None
+    assert pool.busy_workers() == 1
+    pool.stop(second.id)
+    assert second.status is JobStatus.STOPPED
+    assert pool.queue_position(third) == 1
+    for job in (running, third):
+        assert pool.wait(job, 30)
+    assert third.status is JobStatus.DONE
+
+
+def test_pause_resume_stop(pool):
+    job = pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="a")
+    assert wait_for(lambda: len(job.events) > 2)
+    pool.pause(job.id)
+    assert wait_for(lambda: job.status is JobStatus.PAUSED)
+    frozen = len(job.events)
+    time.sleep(0.3)
+    assert len(job.events) == frozen
+    pool.resume(job.id)
+    assert wait_for(lambda: len(job.events) > frozen + 2)
+    assert job.status is JobStatus.RUNNING
+    pool.stop(job.id)
+    assert pool.wait(job, 10)
+    assert job.status is JobStatus.STOPPED
+    assert len(job.events) < 1000
+
+
+def test_task_error_is_reported(pool):
+    job = pool.submit(T + "fail", {}, owner="a")
+    assert pool.wait(job, 30)
+    assert job.status is JobStatus.FAILED
+    assert job.error == "ValueError: bad parameters"
+
+
+def test_dead_worker_is_reported_and_replaced(pool):
+    job = pool.submit(T + "crash", {}, owner="a")
+    assert pool.wait(job, 30)
+    assert job.status is JobStatus.FAILED
+    assert "stopped unexpectedly (exit code 3)" in job.error
+    after = pool.submit(T + "echo", {}, owner="a")
+    assert pool.wait(after, 30)
+    assert after.status is JobStatus.DONE
+
+
+def test_stop_ends_a_job_that_ignores_it(pool):
+    job = pool.submit(T + "ignore_stop", {}, owner="a")
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    time.sleep(0.5)
+    pid = pool.worker_pids()[0]
+    pool.stop(job.id)
+    assert pool.wait(job, 10)
+    assert job.status is JobStatus.STOPPED
+    assert wait_for(lambda: not os.path.exists(f"/proc/{pid}") or _is_zombie(pid), 5)
+
+
+def _is_zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+def test_released_session_jobs_stop_after_the_grace(pool):
+    job = pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="gone")
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    pool.release_owner("gone", grace=0.3)
+    assert pool.wait(job, 10)
+    assert job.status is JobStatus.STOPPED
+
+
+def test_a_session_that_comes_back_keeps_its_jobs(pool):
+    job = pool.submit(T + "count", {"n": 60, "delay": 0.01}, owner="flaky")
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    pool.release_owner("flaky", grace=0.3)
+    pool.claim_owner("flaky")
+    assert pool.wait(job, 30)
+    assert job.status is JobStatus.DONE
+
+
+def test_bad_task_names():
+    with pytest.raises(ValueError, match="module:function"):
+        resolve_task("no_colon")
+    with pytest.raises(ValueError, match="not a function"):
+        resolve_task("core.jobs.pool:DEFAULT_STOP_GRACE")
+
+
+def test_shutdown_stops_everything():
+    p = WorkerPool(max_workers=1)
+    job = p.submit(T + "count", {"n": 1000, "delay": 0.01})
+    queued = p.submit(T + "echo", {})
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    p.shutdown()
+    assert job.status is JobStatus.STOPPED and queued.status is JobStatus.STOPPED
+    assert p.worker_pids() == []
+    with pytest.raises(RuntimeError):
+        p.submit(T + "echo", {})

@@ -1,0 +1,273 @@
+"""Training history: events folded into curves, and downsampling for long runs."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.training.history import MAX_POINTS, TrainingHistory, VariantHistory, downsample
+
+
+def start(variants=("B", "C"), total_steps=100):
+    return {
+        "type": "start",
+        "dataset": "UCI handwritten digits: ...",
+        "n_train": 320,
+        "n_test": 360,
+        "steps_per_epoch": 10,
+        "total_steps": total_steps,
+        "variants": list(variants),
+    }
+
+
+def steps(variant, first, losses, peaks=None, rate=1000.0, epoch=1):
+    return {
+        "type": "steps",
+        "variant": variant,
+        "epoch": epoch,
+        "first_step": first,
+        "losses": list(losses),
+        "peaks": list(peaks if peaks is not None else [abs(v) for v in losses]),
+        "samples_per_s": rate,
+    }
+
+
+def progress(step, total=100, elapsed=1.0, epoch=1):
+    return {
+        "type": "progress",
+        "epoch": epoch,
+        "step": step,
+        "total_steps": total,
+        "elapsed": elapsed,
+    }
+
+
+# --- TrainingHistory ------------------------------------------------------------
+
+
+def test_a_fresh_history_is_empty():
+    h = TrainingHistory()
+    assert h.consumed == 0 and h.variants == {} and h.start == {} and h.progress == {}
+    assert h.fraction_done == 0.0
+    assert h.seconds_left is None
+    assert h.samples_per_s == 0.0
+
+
+def test_start_creates_one_empty_history_per_variant():
+    h = TrainingHistory().update([start(("A", "C", "D"))])
+    assert list(h.variants) == ["A", "C", "D"]
+    assert all(v == VariantHistory() for v in h.variants.values())
+    assert h.start["total_steps"] == 100 and h.consumed == 1
+
+
+def test_update_folds_each_event_once_as_the_list_grows():
+    events = [start(), steps("B", 1, [2.3, 2.2]), steps("C", 1, [2.3, 2.1])]
+    h = TrainingHistory()
+    assert h.update(events) is h
+    assert h.variants["B"].losses == [2.3, 2.2]
+    # The same list again adds nothing.
+    h.update(events)
+    assert h.variants["B"].losses == [2.3, 2.2] and h.consumed == 3
+    events += [steps("B", 3, [2.0], rate=500.0), steps("C", 3, [1.9], peaks=[7.5])]
+    h.update(events)
+    assert h.variants["B"].losses == [2.3, 2.2, 2.0]
+    assert h.variants["C"].losses == [2.3, 2.1, 1.9]
+    assert h.variants["C"].peaks == [2.3, 2.1, 7.5]
+    assert h.variants["B"].samples_per_s == 500.0
+    assert h.consumed == 5
+
+
+def test_incremental_updates_equal_one_update_with_everything():
+    events = [
+        start(),
+        steps("B", 1, [2.3, 2.2], rate=10.0),
+        steps("C", 1, [2.3, 2.1], rate=20.0),
+        progress(2),
+        {"type": "epoch", "variant": "B", "epoch": 1, "train_accuracy": 0.5, "test_accuracy": 0.4},
+        {"type": "diverged", "variant": "B", "step": 3, "message": "step 3: loss is nan"},
+        steps("C", 3, [1.9], rate=30.0),
+        progress(3, elapsed=2.0),
+    ]
+    whole = TrainingHistory().update(events)
+    piecewise = TrainingHistory()
+    for n in range(len(events) + 1):
+        piecewise.update(events[:n])
+    assert piecewise == whole
+
+
+def test_epoch_diverged_and_progress_events():
+    h = TrainingHistory().update(
+        [
+            start(),
+            {
+                "type": "epoch",
+                "variant": "C",
+                "epoch": 1,
+                "train_accuracy": 0.8,
+                "test_accuracy": 0.7,
+            },
+            {
+                "type": "epoch",
+                "variant": "C",
+                "epoch": 2,
+                "train_accuracy": 0.9,
+                "test_accuracy": 0.85,
+            },
+            {"type": "diverged", "variant": "B", "step": 7, "message": "step 7: loss is nan: x"},
+            progress(10),
+            progress(20, elapsed=4.0),
+        ]
+    )
+    assert h.variants["C"].epochs == [(1, 0.8, 0.7), (2, 0.9, 0.85)]
+    assert h.variants["B"].epochs == []
+    assert h.variants["B"].diverged == "step 7: loss is nan: x"
+    assert h.variants["C"].diverged is None
+    assert h.progress["step"] == 20  # the latest progress event wins
+
+
+def test_unknown_event_types_are_skipped_but_counted():
+    h = TrainingHistory().update([start(), {"type": "heartbeat"}, {"no": "type"}])
+    assert h.consumed == 3 and all(v == VariantHistory() for v in h.variants.values())
+
+
+def test_fraction_done_and_seconds_left():
+    h = TrainingHistory().update([start(total_steps=200)])
+    assert h.fraction_done == 0.0
+    assert h.seconds_left is None  # no progress yet
+    h.update([start(total_steps=200), progress(50, total=200, elapsed=3.0)])
+    assert h.fraction_done == pytest.approx(0.25)
+    assert h.seconds_left == pytest.approx(9.0)  # 3 s for a quarter: 9 s for the rest
+    h.update(
+        [*[start(total_steps=200), progress(50, total=200, elapsed=3.0)], progress(200, 200, 8)]
+    )
+    assert h.fraction_done == 1.0
+    assert h.seconds_left == 0.0
+
+
+def test_fraction_done_is_capped_and_total_falls_back_to_start():
+    h = TrainingHistory(start={"total_steps": 10}, progress={"step": 5})
+    assert h.fraction_done == 0.5
+    assert TrainingHistory(progress={"step": 50, "total_steps": 10}).fraction_done == 1.0
+    assert TrainingHistory(progress={"step": 5, "total_steps": 0}).fraction_done == 0.0
+
+
+def test_seconds_left_needs_elapsed_time():
+    h = TrainingHistory(progress={"step": 5, "total_steps": 10, "elapsed": 0.0})
+    assert h.seconds_left is None
+
+
+def test_samples_per_s_combines_the_variants_still_training_one_after_another():
+    events = [start(("A", "B", "C")), steps("A", 1, [2.3], rate=100.0)]
+    events += [steps("B", 1, [2.3], rate=1000.0), steps("C", 1, [2.3], rate=10.0)]
+    h = TrainingHistory().update(events)
+    # 1 sample each takes 1/100 + 1/1000 + 1/10 s: 3 samples in 0.111 s.
+    assert h.samples_per_s == pytest.approx(3 / 0.111)
+    events.append({"type": "diverged", "variant": "B", "step": 1, "message": "m"})
+    h.update(events)
+    assert h.samples_per_s == pytest.approx(2 / 0.11)
+
+
+# --- downsample -------------------------------------------------------------------
+
+
+def test_short_series_are_returned_unchanged():
+    values = [3.0, float("nan"), 1.0, float("inf")]
+    x, y = downsample(values, max_points=4)
+    np.testing.assert_array_equal(x, [1, 2, 3, 4])
+    np.testing.assert_array_equal(y, values)  # nan == nan for assert_array_equal
+
+
+def test_empty_series():
+    x, y = downsample([])
+    assert x.size == 0 and y.size == 0
+
+
+def test_long_series_are_cut_to_at_most_max_points():
+    values = np.arange(10_000, dtype=float)
+    x, y = downsample(values)
+    assert 0 < len(x) == len(y) <= MAX_POINTS
+    assert x[-1] == 10_000
+    assert np.all(np.diff(x) > 0)
+    # Means of consecutive blocks of 20 steps: 9.5, 29.5, ...
+    np.testing.assert_allclose(y[:3], [9.5, 29.5, 49.5])
+    np.testing.assert_array_equal(x[:3], [20, 40, 60])
+
+
+def test_uneven_last_bucket():
+    x, y = downsample([1.0, 2.0, 3.0, 4.0, 5.0], max_points=2)
+    np.testing.assert_array_equal(x, [3, 5])
+    np.testing.assert_allclose(y, [2.0, 4.5])
+
+
+def test_max_keeps_the_global_maximum_and_mean_may_not():
+    values = np.zeros(1000)
+    values[437] = 731.0
+    _, peaks = downsample(values, max_points=50, reduce="max")
+    _, means = downsample(values, max_points=50)
+    assert peaks.max() == 731.0
+    assert means.max() < 731.0
+
+
+def test_mean_of_a_constant_series_is_that_constant():
+    x, y = downsample(np.full(1234, 2.5), max_points=100)
+    assert len(x) <= 100
+    np.testing.assert_allclose(y, 2.5)
+
+
+def test_non_finite_values_are_ignored_and_an_all_nan_bucket_is_nan():
+    values = [1.0, float("nan"), 3.0, float("inf"), float("nan"), float("-inf"), 5.0, 7.0]
+    x, y = downsample(values, max_points=4)  # buckets of two
+    np.testing.assert_array_equal(x, [2, 4, 6, 8])
+    assert y[0] == 1.0 and y[1] == 3.0 and np.isnan(y[2]) and y[3] == 6.0
+    _, top = downsample(values, max_points=4, reduce="max")
+    assert top[0] == 1.0 and top[1] == 3.0 and np.isnan(top[2]) and top[3] == 7.0
+
+
+def test_downsample_does_not_warn_on_all_nan_buckets(recwarn):
+    downsample([float("nan")] * 10, max_points=2)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+values_strategy = st.lists(
+    st.one_of(
+        st.floats(-1e6, 1e6, allow_nan=False),
+        st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+    ),
+    max_size=3000,
+)
+
+
+@given(values_strategy, st.integers(1, 700), st.sampled_from(["mean", "max"]))
+def test_downsample_properties(values, max_points, reduce):
+    x, y = downsample(values, max_points=max_points, reduce=reduce)
+    n = len(values)
+    assert len(x) == len(y)
+    if n <= max_points:
+        np.testing.assert_array_equal(x, np.arange(1, n + 1))
+        np.testing.assert_array_equal(y, values)
+        return
+    assert len(x) <= max_points
+    assert np.all(np.diff(x) > 0) and x[0] >= 1 and x[-1] == n
+    width = math.ceil(n / max_points)
+    array = np.asarray(values)
+    for i, end in enumerate(x.astype(int)):
+        bucket = array[i * width : end]
+        assert len(bucket) == (width if i < len(x) - 1 else n - i * width)
+        finite = bucket[np.isfinite(bucket)]
+        if finite.size == 0:
+            assert np.isnan(y[i])
+        elif reduce == "max":
+            assert y[i] == finite.max()
+        else:
+            assert y[i] == pytest.approx(finite.mean(), rel=1e-9, abs=1e-6)
+    finite = array[np.isfinite(array)]
+    if reduce == "max" and finite.size:
+        assert np.nanmax(y) == finite.max()
+
+
+@given(st.integers(1, 5000), st.floats(-1e3, 1e3, allow_nan=False), st.integers(1, 600))
+def test_constant_series_stay_constant(n, value, max_points):
+    _, y = downsample([value] * n, max_points=max_points)
+    np.testing.assert_allclose(y, value, rtol=1e-12, atol=1e-9)
