@@ -6,10 +6,10 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core import charts as figures
 from core.draw.images import load_uploaded_image
 from core.draw.preprocess import ink_from_rgba, preprocess_for
 from core.numerics.precision import DTYPE_NAMES, format_error, format_exact, format_float
+from core.softmax import figures
 from core.softmax import report as rp
 from core.training.models import TrainedModel, weights_from_npz
 from ui.layout import chart_style, html_bars, require_navigation, url_notices

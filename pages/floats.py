@@ -4,8 +4,8 @@ import math
 
 import streamlit as st
 
-from core import charts as figures
 from core.floats import bits as fl
+from core.floats import figures
 from core.floats import lesson as roundoff
 from core.numerics.precision import format_error, format_exact, format_float, to_exact
 from ui.layout import chart_style, html_table, require_navigation, url_notices

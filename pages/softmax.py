@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core import charts as figures
 from core.numerics.precision import DTYPE_NAMES, format_error, format_exact, format_float
+from core.softmax import figures
 from core.softmax import functions as sm
 from core.softmax import report as rp
 from core.softmax import settings as inputs

@@ -6,9 +6,9 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core import charts as figures
 from core.jobs.pool import JobStatus
 from core.training import data as data
+from core.training import figures
 from core.training import run as training
 from core.training.history import TrainingHistory, downsample
 from core.training.models import TrainedModel, evaluate, weights_from_npz, weights_to_npz

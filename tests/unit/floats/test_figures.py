@@ -1,17 +1,13 @@
 """Figures of the round-off page: valid plotly specs, formats told apart by more than colour."""
 
 import numpy as np
-import plotly.graph_objects as go
 import pytest
 
-from core import charts as figures
+from core import charts
 from core.floats import bits as fl
+from core.floats import figures
 from core.floats import lesson as roundoff
-
-
-def validated(fig):
-    # The builders skip plotly's validation for speed; prove the specs are valid.
-    return go.Figure(fig.to_dict())
+from tests.unit.helpers import validated_figure
 
 
 def sweep_errors() -> dict[str, list[float | None]]:
@@ -21,9 +17,9 @@ def sweep_errors() -> dict[str, list[float | None]]:
     }
 
 
-@pytest.mark.parametrize("style", [figures.LAPTOP, figures.PROJECTOR])
+@pytest.mark.parametrize("style", [charts.LAPTOP, charts.PROJECTOR])
 def test_cancellation_chart(style):
-    fig = validated(
+    fig = validated_figure(
         figures.cancellation_chart(fl.SWEEP_NS, sweep_errors(), 10_000, "your n", style)
     )
     lines = [t for t in fig.data if t.mode == "lines+markers"]
@@ -46,7 +42,9 @@ def test_cancellation_chart(style):
 
 
 def test_cancellation_chart_marks_n_where_it_is():
-    fig = validated(figures.cancellation_chart(fl.SWEEP_NS, sweep_errors(), 10_000, "your n"))
+    fig = validated_figure(
+        figures.cancellation_chart(fl.SWEEP_NS, sweep_errors(), 10_000, "your n")
+    )
     # Shapes take data values on a log axis, annotations log10 of them.
     assert fig.layout.shapes[0].x0 == 10_000
     assert fig.layout.annotations[0].x == pytest.approx(4)
@@ -55,21 +53,21 @@ def test_cancellation_chart_marks_n_where_it_is():
 
 def test_cancellation_chart_draws_zero_and_broken_results():
     fig = figures.cancellation_chart([10, 100, 1000], {"float32": [0.0, None, 0.5]}, None)
-    validated(fig)
+    validated_figure(fig)
     line, broken = fig.data[0], fig.data[1]
     assert list(line.x) == [10, 1000]
-    assert list(line.y) == [figures.ERROR_FLOOR, 0.5]
-    assert list(broken.x) == [100] and list(broken.y) == [figures.BROKEN_LEVEL]
-    assert broken.marker.symbol == figures.BROKEN_MARKER["symbol"]
+    assert list(line.y) == [charts.ERROR_FLOOR, 0.5]
+    assert list(broken.x) == [100] and list(broken.y) == [charts.BROKEN_LEVEL]
+    assert broken.marker.symbol == charts.BROKEN_MARKER["symbol"]
     assert "inf or nan (×)" in broken.name
     assert not fig.layout.shapes
 
 
 def test_number_line_chart_around_one():
     line = roundoff.number_line(1.0, "float64")
-    fig = validated(
+    fig = validated_figure(
         figures.number_line_chart(
-            line.offsets, line.labels, line.gap_labels, "1", "float64", figures.PROJECTOR
+            line.offsets, line.labels, line.gap_labels, "1", "float64", charts.PROJECTOR
         )
     )
     ticks, centre = fig.data[1], fig.data[2]
@@ -86,22 +84,22 @@ def test_number_line_chart_around_one():
     ]
     assert len(fig.layout.shapes) == 2
     assert fig.layout.shapes[0].x1 == 0.0 == fig.layout.shapes[1].x0
-    assert fig.layout.font.size == figures.PROJECTOR.font_size
+    assert fig.layout.font.size == charts.PROJECTOR.font_size
     assert "around 1" in fig.layout.title.text
 
 
 def test_number_line_chart_with_one_gap():
     line = roundoff.number_line(3.0, "float16", count=2)
-    fig = validated(
+    fig = validated_figure(
         figures.number_line_chart(line.offsets, line.labels, line.gap_labels, "3", "float16")
     )
     assert fig.layout.annotations[-1].text == "gap 0.001953125 (×4)"
 
 
-@pytest.mark.parametrize("style", [figures.LAPTOP, figures.PROJECTOR])
+@pytest.mark.parametrize("style", [charts.LAPTOP, charts.PROJECTOR])
 def test_gap_staircase_chart(style):
     curves = {name: roundoff.gap_staircase(name) for name in fl.FORMAT_NAMES}
-    fig = validated(figures.gap_staircase_chart(curves, 1e10, "centre", style))
+    fig = validated_figure(figures.gap_staircase_chart(curves, 1e10, "centre", style))
     assert [t.name for t in fig.data] == [
         "float16 (dotted)",
         "bfloat16 (dash-dot)",
@@ -119,7 +117,7 @@ def test_gap_staircase_chart(style):
 def test_gap_staircase_chart_without_a_mark():
     curves = {"float32": roundoff.gap_staircase("float32")}
     for current in (None, 0.0):
-        fig = validated(figures.gap_staircase_chart(curves, current))
+        fig = validated_figure(figures.gap_staircase_chart(curves, current))
         assert not fig.layout.shapes and not fig.layout.annotations
 
 

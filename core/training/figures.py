@@ -1,0 +1,275 @@
+"""Charts of the training lesson: loss, logit peaks, accuracy, confusion, probabilities."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import NDArray
+
+from core.charts import COLORS, LAPTOP, VARIANT_STYLES, ChartStyle, broken_markers, figure
+
+
+def _variant_line(key: str, name: str, x, y, style: ChartStyle, mode: str = "lines") -> dict:
+    look = VARIANT_STYLES.get(key, VARIANT_STYLES["A"])
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": mode,
+        "name": name,
+        "line": {"color": look["color"], "dash": look["dash"], "width": style.line_width},
+        "marker": {"symbol": look["symbol"], "size": style.marker_size, "color": look["color"]},
+    }
+
+
+def training_loss_chart(
+    series: Mapping[str, tuple[NDArray, NDArray]],
+    diverged_at: Mapping[str, int | None],
+    names: Mapping[str, str],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    """Loss of each batch per variant (log scale), with the step where a variant broke.
+
+    Parameters
+    ----------
+    series : mapping
+        ``{variant: (steps, losses)}``, already downsampled.
+    diverged_at : mapping
+        ``{variant: step}`` where its loss became nan or inf, or None.
+    names : mapping
+        Legend name per variant.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart; a broken variant ends in a labelled cross.
+    """
+    traces = []
+    finite = [y[np.isfinite(y)] for _, y in series.values()]
+    top = max((float(v.max()) for v in finite if v.size), default=1.0)
+    broken = 0
+    for key, (steps, losses) in series.items():
+        traces.append(_variant_line(key, names[key], steps, losses, style))
+        step = diverged_at.get(key)
+        if step is not None:
+            # Training stops at the broken step, so it is the last one recorded.
+            last = float(losses[-1]) if len(losses) else float("nan")
+            word = "inf" if math.isinf(last) else "nan" if math.isnan(last) else "not finite"
+            traces.append(
+                broken_markers(
+                    [step],
+                    # Each broken variant's cross a little higher: two at one step stay apart.
+                    max(top, 1.0) * 1.5 * 1.6**broken,
+                    f"{key}: loss {word} (×)",
+                    VARIANT_STYLES.get(key, VARIANT_STYLES["A"])["color"],
+                    style,
+                )
+            )
+            broken += 1
+    return figure(
+        traces,
+        style,
+        "Loss of each batch",
+        xaxis={"title": {"text": "step"}},
+        yaxis={"type": "log", "title": {"text": "cross-entropy (log scale)"}},
+    )
+
+
+def logit_peak_chart(
+    series: Mapping[str, tuple[NDArray, NDArray]],
+    names: Mapping[str, str],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    """Largest absolute logit per step, with float32's exp overflow threshold.
+
+    Parameters
+    ----------
+    series : mapping
+        ``{variant: (steps, peaks)}``, already downsampled.
+    names : mapping
+        Legend name per variant.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart, with a line at 88.72.
+    """
+    traces = [_variant_line(k, names[k], x, y, style) for k, (x, y) in series.items()]
+    shape = {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": 88.72,
+        "y1": 88.72,
+        "line": {"color": COLORS["threshold"], "dash": "dot", "width": style.line_width / 2},
+    }
+    note = {
+        "xref": "paper",
+        "x": 0,
+        "y": 88.72,
+        "yref": "y",
+        "text": "exp(z) overflows float32 for z > 88.72 (z < −88.72 only underflows to 0)",
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "font": {"size": style.font_size - 2, "color": COLORS["threshold"]},
+    }
+    return figure(
+        traces,
+        style,
+        "Largest |logit| per step",
+        shapes=[shape],
+        annotations=[note],
+        xaxis={"title": {"text": "step"}},
+        yaxis={"title": {"text": "max |z|"}, "rangemode": "tozero"},
+    )
+
+
+def accuracy_chart(
+    epochs: Mapping[str, list[tuple[int, float, float]]],
+    names: Mapping[str, str],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    """Train and test accuracy per epoch and variant.
+
+    Parameters
+    ----------
+    epochs : mapping
+        ``{variant: [(epoch, train_accuracy, test_accuracy), ...]}``.
+    names : mapping
+        Legend name per variant.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Test accuracy as lines with markers, train accuracy as markers only.
+    """
+    traces = []
+    last = max((r[0] for rows in epochs.values() for r in rows), default=1)
+    for key, rows in epochs.items():
+        x = [r[0] for r in rows]
+        traces.append(
+            _variant_line(
+                key, f"{names[key]}: test", x, [r[2] for r in rows], style, "lines+markers"
+            )
+        )
+        train = _variant_line(
+            key, f"{names[key]}: train (hollow)", x, [r[1] for r in rows], style, "markers"
+        )
+        train["marker"]["symbol"] = f"{train['marker']['symbol']}-open"
+        traces.append(train)
+    return figure(
+        traces,
+        style,
+        "Accuracy per epoch",
+        # A tick per epoch while they fit; beyond 20 plotly spaces whole-number ticks.
+        xaxis={"title": {"text": "epoch"}, **({"dtick": 1} if last <= 20 else {"tickformat": "d"})},
+        yaxis={"title": {"text": "accuracy"}, "range": [0, 1.02]},
+        # Two entries per variant wrap onto several rows: start them below the axis title.
+        legend={"orientation": "h", "y": -0.3, "font": {"size": style.font_size}},
+    )
+
+
+def confusion_chart(confusion: NDArray, style: ChartStyle = LAPTOP) -> go.Figure:
+    """Heat map of ``confusion[true, predicted]`` with the counts written in.
+
+    Parameters
+    ----------
+    confusion : numpy.ndarray
+        ``(k, k)`` counts.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart.
+    """
+    k = confusion.shape[0]
+    labels = [str(i) for i in range(k)]
+    trace = {
+        "type": "heatmap",
+        "z": confusion,
+        "x": labels,
+        "y": labels,
+        "colorscale": "Blues",
+        "reversescale": True,
+        "text": confusion,
+        "texttemplate": "%{text}",
+        "showscale": False,
+        "hovertemplate": "true %{y}, predicted %{x}: %{z}<extra></extra>",
+    }
+    return figure(
+        [trace],
+        style,
+        "Confusion matrix (rows: true digit, columns: predicted)",
+        xaxis={"side": "top", "dtick": 1},  # the title names the columns
+        yaxis={"title": {"text": "true"}, "autorange": "reversed", "dtick": 1},
+    )
+
+
+def class_probability_chart(
+    probabilities: NDArray, true_class: int | None, title: str, style: ChartStyle = LAPTOP
+) -> go.Figure:
+    """Bars of one image's probability per class, the true class named and the top marked.
+
+    Parameters
+    ----------
+    probabilities : numpy.ndarray
+        ``(k,)`` probabilities.
+    true_class : int or None
+        The true digit, if known.
+    title : str
+        Chart title.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The chart.
+    """
+    top = int(np.argmax(probabilities))
+    labels = [
+        # The marks go on a second line: narrow bars leave no room beside the digit.
+        f"{i}<br>" + ("✓" if i == true_class else "") + ("▲" if i == top else "")
+        for i in range(len(probabilities))
+    ]
+    colors = [COLORS["stable"] if i == top else "#9ab7d3" for i in range(len(probabilities))]
+    trace = {
+        "type": "bar",
+        "x": labels,
+        "y": probabilities,
+        "marker": {"color": colors},
+        # Only the top and the true class are written out: ten labels over narrow bars
+        # run together, and plotly would shrink them to a few pixels.
+        "text": [
+            f"{p:.0%}" if i in (top, true_class) and p >= 0.005 else ""
+            for i, p in enumerate(probabilities)
+        ],
+        "textposition": "outside",
+        "textfont": {"size": style.font_size - 3},
+        "constraintext": "none",
+        "cliponaxis": False,
+        "showlegend": False,
+    }
+    return figure(
+        [trace],
+        style,
+        title,
+        # Every digit gets its tick (plotly thins crowded ones), with its ✓ and ▲ marks.
+        xaxis={"type": "category", "tickangle": 0, "tickmode": "linear", "dtick": 1},
+        yaxis={"range": [0, 1.15], "tickformat": ".0%"},
+        height=260,
+    )
