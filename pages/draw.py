@@ -8,7 +8,8 @@ from streamlit_drawable_canvas import st_canvas
 
 from core.draw.images import load_uploaded_image
 from core.draw.preprocess import ink_from_rgba, preprocess_for
-from core.numerics.precision import DTYPE_NAMES, format_error, format_exact, format_float
+from core.numerics.formats import DTYPE_NAMES
+from core.numerics.text import format_error, format_exact, format_float
 from core.softmax import figures
 from core.softmax import report as rp
 from core.training.models import TrainedModel, weights_from_npz

@@ -7,7 +7,10 @@ import streamlit as st
 from core.floats import bits as fl
 from core.floats import figures
 from core.floats import lesson as roundoff
-from core.numerics.precision import format_error, format_exact, format_float, to_exact
+from core.numerics.exact import to_exact
+from core.numerics.formats import FORMAT_NAMES, FloatFormat, get_format
+from core.numerics.limits import all_format_limits
+from core.numerics.text import format_error, format_exact, format_float, format_value, value_text
 from ui.layout import chart_style, html_table, require_navigation, url_notices
 from ui.urlstate import incoming_params, write_params
 
@@ -87,7 +90,7 @@ def apply_settings(settings: roundoff.FloatsSettings) -> None:
 
 def show_pattern(value) -> None:
     dtype = ss["fl.dtype"]
-    show_value(value, roundoff.value_text(value, dtype), None)
+    show_value(value, value_text(value, dtype), None)
 
 
 def on_x() -> None:
@@ -111,7 +114,7 @@ def on_pattern(key: str, builder) -> None:
 
 def on_bit_click() -> None:
     dtype = ss["fl.dtype"]
-    fmt = fl.get_format(dtype)
+    fmt = get_format(dtype)
     ones = {i for field in ("sign", "exponent", "fraction") for i in ss[f"fl.{field}.{dtype}"]}
     pattern = "".join("1" if i in ones else "0" for i in range(fmt.total_bits))
     show_pattern(fl.from_bits(pattern, dtype))
@@ -185,19 +188,19 @@ def cancellation_growth() -> None:
         persist_state="session",
     )
     index = fl.SWEEP_NS.index(n)
-    sweeps = {name: roundoff.sweep(name) for name in fl.FORMAT_NAMES}
-    rows = [sweeps[name][index] for name in fl.FORMAT_NAMES]
+    sweeps = {name: roundoff.sweep(name) for name in FORMAT_NAMES}
+    rows = [sweeps[name][index] for name in FORMAT_NAMES]
 
     def difference(result: fl.CancellationResult) -> str:
-        text = fl.format_value(result.computed, result.format_name)
+        text = format_value(result.computed, result.format_name)
         return f'<span class="broken">{text} ⚠</span>' if result.computed == 0 else text
 
     st.markdown(
         html_table(
             {
-                "format": list(fl.FORMAT_NAMES),
-                "1 + 1/n": [fl.format_value(r.plus, r.format_name) for r in rows],
-                "1 − 1/n": [fl.format_value(r.minus, r.format_name) for r in rows],
+                "format": list(FORMAT_NAMES),
+                "1 + 1/n": [format_value(r.plus, r.format_name) for r in rows],
+                "1 − 1/n": [format_value(r.minus, r.format_name) for r in rows],
                 "difference": [difference(r) for r in rows],
                 "true 2/n": [format_exact(r.exact) for r in rows],
                 "relative error": [format_error(r.relative_error) for r in rows],
@@ -213,7 +216,7 @@ def cancellation_growth() -> None:
     st.plotly_chart(
         figures.cancellation_chart(
             fl.SWEEP_NS,
-            {name: [r.relative_error for r in sweeps[name]] for name in fl.FORMAT_NAMES},
+            {name: [r.relative_error for r in sweeps[name]] for name in FORMAT_NAMES},
             current_n=n,
             current_label="your n",
             style=style,
@@ -242,7 +245,7 @@ def bit_strip(bits: fl.FloatBits) -> str:
     return f'<div class="fl-strip">{cells}</div>'
 
 
-def bit_buttons(bits: fl.FloatBits, fmt: fl.FloatFormat) -> None:
+def bit_buttons(bits: fl.FloatBits, fmt: FloatFormat) -> None:
     dtype = fmt.name
     exponent_field = int(bits.exponent_bits, 2)
     groups = {
@@ -299,11 +302,11 @@ def details(bits: fl.FloatBits, dtype: str) -> None:
                 ],
                 dtype: [
                     f"<b>{bits.kind}</b>",
-                    fl.format_value(bits.value, dtype),
+                    format_value(bits.value, dtype),
                     f'<span class="fl-digits">{bits.exact_value}</span>',
                     f"<code>{bits.hex}</code>",
-                    roundoff.value_text(bits.next_below, dtype),
-                    roundoff.value_text(bits.next_above, dtype),
+                    value_text(bits.next_below, dtype),
+                    value_text(bits.next_above, dtype),
                     f"{gap(bits.gap_below)} · {gap(bits.gap_above)}",
                     gap(bits.ulp),
                 ],
@@ -325,7 +328,7 @@ def bit_view() -> None:
     )
     top[1].radio(
         "Float format",
-        fl.FORMAT_NAMES,
+        FORMAT_NAMES,
         key="fl.dtype",
         horizontal=True,
         on_change=on_dtype,
@@ -334,7 +337,7 @@ def bit_view() -> None:
         persist_state="session",
     )
     dtype = ss["fl.dtype"]
-    fmt = fl.get_format(dtype)
+    fmt = get_format(dtype)
     left, right = st.columns([1, 2])
     left.text_input(
         f"Hex pattern ({fmt.hex_digits} hex digits)",
@@ -384,9 +387,7 @@ def gaps() -> None:
         f"Centre of the number line ({dtype})",
         options=options,
         key="fl.centre",
-        format_func=lambda c: (
-            f"x = {roundoff.value_text(value, dtype)}" if c == "x" else format_float(c)
-        ),
+        format_func=lambda c: f"x = {value_text(value, dtype)}" if c == "x" else format_float(c),
         help="Move it right: the neighbours stay the same in number but spread further apart.",
         persist_state="session",
     )
@@ -401,7 +402,7 @@ def gaps() -> None:
                 line.offsets,
                 line.labels,
                 line.gap_labels,
-                roundoff.value_text(line.centre, dtype),
+                value_text(line.centre, dtype),
                 dtype,
                 style,
             ),
@@ -421,7 +422,7 @@ def gaps() -> None:
     ):
         st.plotly_chart(
             figures.gap_staircase_chart(
-                {name: roundoff.gap_staircase(name) for name in fl.FORMAT_NAMES},
+                {name: roundoff.gap_staircase(name) for name in FORMAT_NAMES},
                 current=abs(float(point)) if math.isfinite(point) else None,
                 current_label="centre",
                 style=style,
@@ -434,7 +435,7 @@ def gaps() -> None:
 @st.cache_resource(show_spinner=False)
 def limits_table() -> str:
     # The same for everyone, and its 40 exact decimals take mpmath a few ms.
-    rows = fl.all_format_limits()
+    rows = all_format_limits()
 
     def exact_text(v: float) -> str:
         # Eight digits fit a projector; hovering shows seventeen.
@@ -478,7 +479,7 @@ def limits() -> None:
         "A logit above log(largest) makes `exp` overflow to inf, and the naive softmax returns "
         "nan. See it happen on the softmax page:"
     )
-    for row in fl.all_format_limits():
+    for row in all_format_limits():
         preset = roundoff.OVERFLOW_PRESETS[row.name]
         logits = ", ".join(format_float(z) for z in preset.logits)
         same = (

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from core.numerics.precision import DTYPE_NAMES, format_error, format_exact, format_float
+from core.numerics.formats import DTYPE_NAMES
+from core.numerics.limits import exp_overflow_threshold
+from core.numerics.text import format_error, format_exact, format_float
 from core.softmax import figures
 from core.softmax import functions as sm
 from core.softmax import report as rp
@@ -36,7 +38,7 @@ def fitting_range(values: list[float]) -> int | None:
 
 
 def set_logits(values: list[float]) -> None:
-    ss["sm.logits"] = list(values)
+    ss["logits"] = list(values)
     ss["sm.n"] = len(values)
     r = fitting_range(values)
     if r is not None and ss.get("sm.range", 0) < r:
@@ -60,7 +62,7 @@ def apply_settings(settings: inputs.SoftmaxSettings) -> None:
     if settings.mode == "binary":
         ss["sm.bz"] = settings.z[0]
         ss["sm.by"] = settings.y
-        if "sm.logits" not in ss:
+        if "logits" not in ss:
             ss["sm.range"] = RANGES[0]
             set_logits(list(inputs.SoftmaxSettings().z))
     else:
@@ -78,23 +80,23 @@ def on_text() -> None:
 
 
 def on_slider(i: int) -> None:
-    logits = list(ss["sm.logits"])
+    logits = list(ss["logits"])
     logits[i] = ss[f"sm.z{i}"]
-    ss["sm.logits"] = logits
+    ss["logits"] = logits
     ss["sm.text"] = inputs.format_logit_list(logits)
     ss["sm.text_error"] = None
 
 
 def on_count() -> None:
-    logits = list(ss["sm.logits"])
+    logits = list(ss["logits"])
     n = ss["sm.n"]
     set_logits(logits[:n] + [0.0] * (n - len(logits)))
 
 
 def on_range() -> None:
     r = ss["sm.range"]
-    clamped = [min(max(v, -r), r) for v in ss["sm.logits"]]
-    if clamped != ss["sm.logits"]:
+    clamped = [min(max(v, -r), r) for v in ss["logits"]]
+    if clamped != ss["logits"]:
         ss["sm.notices"] = [f"Logits outside ±{r:,} were clamped to the slider range."]
     set_logits(clamped)
     ss["sm.c"] = 0.0
@@ -165,7 +167,7 @@ def multi_class_controls() -> tuple[list[float], int, float, float]:
         )
         if ss.get("sm.text_error"):
             st.error(ss["sm.text_error"], icon=":material/error:")
-        n = len(ss["sm.logits"])
+        n = len(ss["logits"])
         c1, c2 = st.columns(2)
         c1.selectbox(
             "True class y",
@@ -202,7 +204,7 @@ def multi_class_controls() -> tuple[list[float], int, float, float]:
             persist_state="session",
         )
         r = ss["sm.range"]
-        logits = ss["sm.logits"]
+        logits = ss["logits"]
         if fitting_range(logits) is None:
             st.caption("These logits are beyond ±100,000: edit them in the text box.")
         else:
@@ -227,7 +229,7 @@ def multi_class_controls() -> tuple[list[float], int, float, float]:
         "does not move; the naive one breaks once exp overflows or underflows.",
         persist_state="session",
     )
-    return list(ss["sm.logits"]), ss["sm.y"], ss["sm.T"], shift
+    return list(ss["logits"]), ss["sm.y"], ss["sm.T"], shift
 
 
 def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
@@ -439,7 +441,7 @@ def multi_class_page() -> dict:
             figures.breakdown_chart(
                 rp.BREAKDOWN_SCALES,
                 {d: rp.breakdown_curve(d) for d in DTYPE_NAMES},
-                {d: sm.exp_overflow_threshold(d) for d in DTYPE_NAMES},
+                {d: exp_overflow_threshold(d) for d in DTYPE_NAMES},
                 style,
             ),
             width="stretch",
@@ -502,7 +504,7 @@ keras_truth()
 tf_check(case)
 
 settings = inputs.SoftmaxSettings(
-    z=tuple(ss["sm.logits"]) if mode == "multi" else (float(ss["sm.bz"]),),
+    z=tuple(ss["logits"]) if mode == "multi" else (float(ss["sm.bz"]),),
     y=ss["sm.y"] if mode == "multi" else ss["sm.by"],
     dtype=dtype,
     temperature=ss["sm.T"],

@@ -22,21 +22,27 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Literal
 
-import ml_dtypes
 import mpmath
 import numpy as np
 
-from core.numerics.precision import (
-    exact,
+from core.numerics.exact import exact, format_ulp_error, relative_error, to_exact, ulp_error
+from core.numerics.formats import (
+    FloatFormat,
+    get_format,
+    nan_pattern,
+    pattern_of,
+    pattern_to_scalar,
+    round_fraction,
+    round_to_format,
+)
+from core.numerics.limits import format_limits
+from core.numerics.text import (
+    exact_decimal,
     format_exact,
     format_float,
-    relative_error,
-    to_exact,
-    ulp_error,
+    format_value,
+    landmark_text,
 )
-
-FormatName = Literal["float16", "bfloat16", "float32", "float64"]
-FORMAT_NAMES: tuple[FormatName, ...] = ("float16", "bfloat16", "float32", "float64")
 
 Outcome = Literal["exact", "rounded", "subnormal", "underflow", "overflow", "special"]
 
@@ -68,210 +74,7 @@ _UNDERFLOW_DECIMAL_EXPONENT = -400
 _FRACTION_DECIMAL_EXPONENT = 1000
 
 
-@dataclass(frozen=True)
-class FloatFormat:
-    """An IEEE 754 style binary format: sign bit, biased exponent, fraction.
-
-    Attributes
-    ----------
-    name : str
-        ``"float16"``, ``"bfloat16"``, ``"float32"`` or ``"float64"``.
-    dtype : numpy.dtype
-        The numpy dtype (``ml_dtypes.bfloat16`` for bfloat16).
-    total_bits : int
-        Width of the whole pattern.
-    exponent_bits : int
-        Width of the exponent field.
-    fraction_bits : int
-        Width of the stored fraction (the leading 1 of normal numbers is implicit).
-    bias : int
-        Added to the exponent before it is stored.
-
-    Notes
-    -----
-    A pattern with sign ``s``, exponent field ``E`` and fraction field ``F`` means
-
-    * ``(-1)**s * (1 + F / 2**f) * 2**(E - bias)`` for ``0 < E < 2**e - 1`` (normal),
-    * ``(-1)**s * (F / 2**f) * 2**(1 - bias)`` for ``E = 0`` (subnormal or zero),
-    * ``±inf`` for ``E = 2**e - 1, F = 0`` and nan for ``E = 2**e - 1, F != 0``,
-
-    with ``e`` exponent bits and ``f`` fraction bits.
-    """
-
-    name: str
-    dtype: np.dtype
-    total_bits: int
-    exponent_bits: int
-    fraction_bits: int
-    bias: int
-
-    @property
-    def precision(self) -> int:
-        """Significant bits of a normal number, ``fraction_bits + 1``."""
-        return self.fraction_bits + 1
-
-    @property
-    def min_exponent(self) -> int:
-        """Exponent of the smallest normal number, ``1 - bias``."""
-        return 1 - self.bias
-
-    @property
-    def max_exponent(self) -> int:
-        """Exponent of the largest finite number, ``bias``."""
-        return self.bias
-
-    @property
-    def hex_digits(self) -> int:
-        """Hex digits of a whole pattern, ``total_bits / 4``."""
-        return self.total_bits // 4
-
-    @property
-    def uint_dtype(self) -> np.dtype:
-        """Unsigned integer dtype of the same width, for viewing the bits."""
-        return np.dtype(f"uint{self.total_bits}")
-
-    @property
-    def sign_mask(self) -> int:
-        """Pattern with only the sign bit set."""
-        return 1 << (self.total_bits - 1)
-
-    @property
-    def infinity_pattern(self) -> int:
-        """Pattern of ``+inf``: exponent all ones, fraction zero."""
-        return ((1 << self.exponent_bits) - 1) << self.fraction_bits
-
-    @property
-    def largest_pattern(self) -> int:
-        """Pattern of the largest finite value, one below ``+inf``."""
-        return self.infinity_pattern - 1
-
-
-_FORMATS: dict[str, FloatFormat] = {
-    "float16": FloatFormat("float16", np.dtype(np.float16), 16, 5, 10, 15),
-    "bfloat16": FloatFormat("bfloat16", np.dtype(ml_dtypes.bfloat16), 16, 8, 7, 127),
-    "float32": FloatFormat("float32", np.dtype(np.float32), 32, 8, 23, 127),
-    "float64": FloatFormat("float64", np.dtype(np.float64), 64, 11, 52, 1023),
-}
-
-
-_FLOAT_DTYPES = tuple(fmt.dtype for fmt in _FORMATS.values())
-
-
-def get_format(format_name: str) -> FloatFormat:
-    """Return the description of a float format.
-
-    Parameters
-    ----------
-    format_name : str
-        One of `FORMAT_NAMES`.
-
-    Returns
-    -------
-    FloatFormat
-        Its widths and bias.
-
-    Raises
-    ------
-    ValueError
-        If the name is not a supported format.
-    """
-    if format_name not in _FORMATS:
-        raise ValueError(
-            f"Unknown float format {format_name!r}; choose one of {', '.join(FORMAT_NAMES)}."
-        )
-    return _FORMATS[format_name]
-
-
 # --------------------------------------------------------------------------- bits
-
-
-def _pattern_to_scalar(pattern: int, fmt: FloatFormat) -> np.generic:
-    return np.array(pattern, dtype=fmt.uint_dtype).view(fmt.dtype)[()]
-
-
-def _nan_pattern(fmt: FloatFormat, negative: bool) -> int:
-    # The quiet NaN numpy and ml_dtypes produce: top fraction bit set.
-    quiet = fmt.infinity_pattern | (1 << (fmt.fraction_bits - 1))
-    return quiet | (fmt.sign_mask if negative else 0)
-
-
-def _round_fraction(value: Fraction, negative: bool, fmt: FloatFormat) -> int:
-    """Return the pattern of `value` rounded to nearest, ties to even.
-
-    `negative` gives the sign, which matters only for a zero `value` (``-0``).
-    """
-    sign = fmt.sign_mask if negative or value < 0 else 0
-    magnitude = abs(value)
-    if magnitude == 0:
-        return sign
-    numerator, denominator = magnitude.numerator, magnitude.denominator
-    exponent = numerator.bit_length() - denominator.bit_length()
-    # bit lengths give the exponent or one more; compare with 2**exponent exactly
-    if (numerator << max(-exponent, 0)) < (denominator << max(exponent, 0)):
-        exponent -= 1
-    exponent = max(exponent, fmt.min_exponent)
-    # Scale so that the last stored fraction bit has weight 1, then round to an
-    # integer; Fraction's round() breaks ties to even, as IEEE 754 does.
-    significand = round(magnitude / Fraction(2) ** (exponent - fmt.fraction_bits))
-    if significand >> fmt.precision:
-        significand >>= 1
-        exponent += 1
-    if exponent > fmt.max_exponent:
-        return sign | fmt.infinity_pattern
-    if significand >> fmt.fraction_bits == 0:
-        return sign | significand
-    stored_exponent = exponent + fmt.bias
-    return sign | (stored_exponent << fmt.fraction_bits) | (significand - (1 << fmt.fraction_bits))
-
-
-def _pattern_of(value: object, fmt: FloatFormat) -> int:
-    """Return the bit pattern of `value` rounded (correctly) to `fmt`."""
-    if isinstance(value, np.generic) and value.dtype == fmt.dtype:
-        # Already in the format: keep every bit, NaN payloads included.
-        return int(np.array(value).view(fmt.uint_dtype)[()])
-    if fmt.name == "float64" and isinstance(value, float):
-        return int(np.array(value, dtype=np.float64).view(np.uint64)[()])
-    if isinstance(value, (int, np.integer, Fraction)) and not isinstance(value, bool):
-        return _round_fraction(
-            Fraction(int(value) if isinstance(value, np.integer) else value), False, fmt
-        )
-    if isinstance(value, (float, np.floating)) or (
-        isinstance(value, np.generic) and value.dtype in _FLOAT_DTYPES
-    ):
-        as_float = float(value)
-        negative = math.copysign(1.0, as_float) < 0
-        if math.isnan(as_float):
-            return _nan_pattern(fmt, negative)
-        if math.isinf(as_float):
-            return fmt.infinity_pattern | (fmt.sign_mask if negative else 0)
-        return _round_fraction(Fraction(as_float), negative, fmt)
-    raise ValueError(f"{value!r} is not a number.")
-
-
-def round_to_format(value: float | int | Fraction | np.generic, format_name: str) -> np.generic:
-    """Round a number to the nearest value of a format (ties to even).
-
-    Parameters
-    ----------
-    value : float, int, Fraction or numpy scalar
-        Any real number; a value already in the format keeps its exact bits.
-    format_name : str
-        One of `FORMAT_NAMES`.
-
-    Returns
-    -------
-    numpy scalar
-        The rounded value, typed in the format (e.g. ``numpy.float16``).
-
-    Notes
-    -----
-    The rounding is done once, from the exact value, so it is correct for
-    bfloat16 too (ml_dtypes goes float64 -> float32 -> bfloat16 and can round
-    twice: ``1 + 2**-8 + 2**-40`` becomes 1 there instead of ``1 + 2**-7``).
-    Magnitudes at or above ``(2 - 2**-p) * 2**emax`` round to infinity.
-    """
-    fmt = get_format(format_name)
-    return _pattern_to_scalar(_pattern_of(value, fmt), fmt)
 
 
 def _kind(pattern: int, fmt: FloatFormat) -> Kind:
@@ -308,7 +111,7 @@ def _step_pattern(pattern: int, fmt: FloatFormat, upward: bool) -> int:
 
 def _neighbour(scalar: np.generic, pattern: int, fmt: FloatFormat, upward: bool) -> np.generic:
     if fmt.name == "bfloat16":
-        return _pattern_to_scalar(_step_pattern(pattern, fmt, upward), fmt)
+        return pattern_to_scalar(_step_pattern(pattern, fmt, upward), fmt)
     target = fmt.dtype.type(np.inf if upward else -np.inf)
     with np.errstate(all="ignore"):
         return np.nextafter(scalar, target)
@@ -382,16 +185,8 @@ class FloatBits:
     ulp: float | None
 
 
-def _exact_decimal(value: float) -> str:
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return str(Decimal(value))
-
-
 def _dissect_pattern(pattern: int, fmt: FloatFormat) -> FloatBits:
-    scalar = _pattern_to_scalar(pattern, fmt)
+    scalar = pattern_to_scalar(pattern, fmt)
     bits = format(pattern, f"0{fmt.total_bits}b")
     exponent_field = (pattern >> fmt.fraction_bits) & ((1 << fmt.exponent_bits) - 1)
     fraction_field = pattern & ((1 << fmt.fraction_bits) - 1)
@@ -423,7 +218,7 @@ def _dissect_pattern(pattern: int, fmt: FloatFormat) -> FloatBits:
         hex="0x" + format(pattern, f"0{fmt.hex_digits}X"),
         exponent=exponent,
         significand=significand,
-        exact_value=_exact_decimal(as_float),
+        exact_value=exact_decimal(as_float),
         kind=kind,
         next_below=below,
         next_above=above,
@@ -461,7 +256,7 @@ def dissect(value: float | int | Fraction | np.generic, format_name: str) -> Flo
     neighbours are ``ulp = 2**(E - bias - f)`` away (half that below a power of two).
     """
     fmt = get_format(format_name)
-    return _dissect_pattern(_pattern_of(value, fmt), fmt)
+    return _dissect_pattern(pattern_of(value, fmt), fmt)
 
 
 def _clean_digits(text: str, prefix: str) -> str:
@@ -496,7 +291,7 @@ def from_bits(bits: str, format_name: str) -> np.generic:
     if not isinstance(bits, str):
         raise ValueError("Type the bits as text of 0s and 1s.")
     cleaned = _clean_digits(bits, "0b")
-    example = format(_round_fraction(Fraction(1), False, fmt), f"0{fmt.total_bits}b")
+    example = format(round_fraction(Fraction(1), False, fmt), f"0{fmt.total_bits}b")
     if not cleaned:
         raise ValueError(
             f"Type the {fmt.total_bits} bits of a {fmt.name} (0s and 1s), "
@@ -507,7 +302,7 @@ def from_bits(bits: str, format_name: str) -> np.generic:
         raise ValueError(f"Bits can only be 0 or 1; {wrong!r} is neither.")
     if len(cleaned) != fmt.total_bits:
         raise ValueError(f"{fmt.name} has {fmt.total_bits} bits; you typed {len(cleaned)}.")
-    return _pattern_to_scalar(int(cleaned, 2), fmt)
+    return pattern_to_scalar(int(cleaned, 2), fmt)
 
 
 def from_hex(text: str, format_name: str) -> np.generic:
@@ -535,7 +330,7 @@ def from_hex(text: str, format_name: str) -> np.generic:
     if not isinstance(text, str):
         raise ValueError("Type the hex pattern as text, for example 0x3C00.")
     cleaned = _clean_digits(text, "0x")
-    one = "0x" + format(_round_fraction(Fraction(1), False, fmt), f"0{fmt.hex_digits}X")
+    one = "0x" + format(round_fraction(Fraction(1), False, fmt), f"0{fmt.hex_digits}X")
     if not cleaned:
         raise ValueError(
             f"Type the {fmt.hex_digits} hex digits of a {fmt.name}, for example {one} for 1."
@@ -548,7 +343,7 @@ def from_hex(text: str, format_name: str) -> np.generic:
             f"{fmt.name} has {fmt.hex_digits} hex digits ({fmt.total_bits} bits); "
             f"you typed {len(cleaned)}."
         )
-    return _pattern_to_scalar(int(cleaned, 16), fmt)
+    return pattern_to_scalar(int(cleaned, 16), fmt)
 
 
 def flip_bit(
@@ -581,44 +376,8 @@ def flip_bit(
         raise ValueError(f"The bit index must be a whole number, not {index!r}.")
     if not 0 <= index < fmt.total_bits:
         raise ValueError(f"{fmt.name} has bits 0 to {fmt.total_bits - 1}; there is no bit {index}.")
-    pattern = _pattern_of(value, fmt) ^ (1 << (fmt.total_bits - 1 - int(index)))
-    return _pattern_to_scalar(pattern, fmt)
-
-
-def format_value(value: float | int | Fraction | np.generic, format_name: str) -> str:
-    """Return the shortest decimal text that reads back as the same value of a format.
-
-    Parameters
-    ----------
-    value : float, int, Fraction or numpy scalar
-        The value; rounded to the format first unless already in it.
-    format_name : str
-        One of `FORMAT_NAMES`.
-
-    Returns
-    -------
-    str
-        As `core.precision.format_float` gives it for float16/32/64 (so float16
-        0.1 shows as ``"0.1"``, not its float64 digits); bfloat16, which numpy
-        would print with float64 digits, gets the same shortest treatment here.
-    """
-    fmt = get_format(format_name)
-    pattern = _pattern_of(value, fmt)
-    scalar = _pattern_to_scalar(pattern, fmt)
-    as_float = float(scalar)
-    if not math.isfinite(as_float) or as_float == 0:
-        # These read the same in every width. The float64 copy also keeps a
-        # bfloat16 signalling NaN away from numpy's isnan, which warns on it.
-        return format_float(as_float)
-    if fmt.name != "bfloat16":
-        return format_float(scalar)
-    negative = as_float < 0
-    # 8 significant bits never need more than 4 decimal digits; 9 is a safe stop.
-    for digits in range(1, 10):
-        candidate = f"{as_float:.{digits - 1}e}"
-        if _round_fraction(Fraction(Decimal(candidate)), negative, fmt) == pattern:
-            return format_float(float(candidate))
-    return format_float(as_float)
+    pattern = pattern_of(value, fmt) ^ (1 << (fmt.total_bits - 1 - int(index)))
+    return pattern_to_scalar(pattern, fmt)
 
 
 # ------------------------------------------------------------------ typed values
@@ -711,13 +470,6 @@ def _typed_number(text: str) -> tuple[Fraction | None, bool, mpmath.mpf | None, 
     return Fraction(top) / Fraction(bottom), negative, reference, None
 
 
-def _landmark_text(value: float, fmt: FloatFormat) -> str:
-    # Short exact values read best as they are ("65504", not float16's shortest
-    # round-trip "65500"); long ones (float32's 39-digit maximum) get shortened.
-    digits = _exact_decimal(value)
-    return digits if len(digits) <= 8 else format_value(value, fmt.name)
-
-
 def parse_value(text: str, format_name: str) -> ParsedValue:
     """Parse a typed number, round it to a format, and say what the rounding did.
 
@@ -762,29 +514,29 @@ def parse_value(text: str, format_name: str) -> ParsedValue:
     fraction, negative, reference, lone = _typed_number(cleaned)
     if reference is None:
         if lone is not None and lone.is_nan():
-            pattern = _nan_pattern(fmt, negative)
+            pattern = nan_pattern(fmt, negative)
             message = (
                 "nan (not a number) is stored with the exponent all ones and a nonzero fraction."
             )
         else:
             pattern = fmt.infinity_pattern | (fmt.sign_mask if negative else 0)
             message = f"{cleaned} is stored exactly: exponent all ones, fraction all zeros."
-        scalar = _pattern_to_scalar(pattern, fmt)
+        scalar = pattern_to_scalar(pattern, fmt)
         return ParsedValue(cleaned, fmt.name, scalar, "special", message, None, None, None)
     if fraction is None:
         # Far beyond every format's range (see _OVERFLOW_DECIMAL_EXPONENT).
         huge = abs(reference) > 1
         pattern = (fmt.infinity_pattern if huge else 0) | (fmt.sign_mask if negative else 0)
     else:
-        pattern = _round_fraction(fraction, negative, fmt)
-    scalar = _pattern_to_scalar(pattern, fmt)
+        pattern = round_fraction(fraction, negative, fmt)
+    scalar = pattern_to_scalar(pattern, fmt)
     kind = _kind(pattern, fmt)
     stored = format_value(scalar, fmt.name)
     limits = format_limits(fmt.name)
     outcome: Outcome
     if kind in ("infinity", "negative infinity"):
         outcome = "overflow"
-        largest = _landmark_text(limits.largest, fmt)
+        largest = landmark_text(limits.largest, fmt)
         if negative:
             message = (
                 f"{cleaned} is below {fmt.name}'s most negative finite value -{largest}: "
@@ -796,14 +548,14 @@ def parse_value(text: str, format_name: str) -> ParsedValue:
             )
     elif kind in ("zero", "negative zero") and reference != 0:
         outcome = "underflow"
-        tiny = _landmark_text(limits.smallest_subnormal, fmt)
+        tiny = landmark_text(limits.smallest_subnormal, fmt)
         message = (
             f"{cleaned} is too small for {fmt.name}: it is nearer to 0 than to the smallest "
             f"subnormal {tiny}, so it rounds to {stored}."
         )
     elif kind == "subnormal":
         outcome = "subnormal"
-        smallest_normal = _landmark_text(limits.smallest_normal, fmt)
+        smallest_normal = landmark_text(limits.smallest_normal, fmt)
         if fraction is not None and Fraction(float(scalar)) == fraction:
             how = "exactly"
         else:
@@ -821,7 +573,7 @@ def parse_value(text: str, format_name: str) -> ParsedValue:
         error = relative_error(scalar, reference)
         message = (
             f"{cleaned} is not a {fmt.name} value: it is stored as the nearest one, {stored} "
-            f"(exactly {_exact_decimal(float(scalar))}), a relative error of {error:.3g}."
+            f"(exactly {exact_decimal(float(scalar))}), a relative error of {error:.3g}."
         )
     return ParsedValue(
         text=cleaned,
@@ -836,95 +588,6 @@ def parse_value(text: str, format_name: str) -> ParsedValue:
 
 
 # ------------------------------------------------------------------------ limits
-
-
-@dataclass(frozen=True)
-class FormatLimits:
-    """The landmark numbers of a float format, for the limits table.
-
-    Attributes
-    ----------
-    name : str
-        The format.
-    total_bits, exponent_bits, fraction_bits, precision : int
-        Widths; `precision` counts the implicit leading bit.
-    min_exponent, max_exponent : int
-        Exponents of the smallest normal and largest finite values.
-    epsilon : float
-        Machine epsilon, the gap between 1 and the next value.
-    smallest_subnormal, smallest_normal, largest : float
-        The extreme positive values.
-    log_largest : float
-        ``ln(largest)``: the largest ``x`` with finite ``exp(x)``, roughly.
-    decimal_digits : float
-        ``precision * log10(2)``, significant decimal digits carried.
-    """
-
-    name: str
-    total_bits: int
-    exponent_bits: int
-    fraction_bits: int
-    precision: int
-    min_exponent: int
-    max_exponent: int
-    epsilon: float
-    smallest_subnormal: float
-    smallest_normal: float
-    largest: float
-    log_largest: float
-    decimal_digits: float
-
-
-def format_limits(format_name: str) -> FormatLimits:
-    """Return a format's machine epsilon, extreme values and ``log(largest)``.
-
-    Parameters
-    ----------
-    format_name : str
-        One of `FORMAT_NAMES`.
-
-    Returns
-    -------
-    FormatLimits
-        The landmarks, as Python floats (exact: every value of these formats is a
-        float64).
-
-    Notes
-    -----
-    With ``p`` significant bits and exponents ``emin = 1 - bias`` to ``emax = bias``:
-    ``eps = 2**(1 - p)``, smallest subnormal ``2**(emin - p + 1)``, smallest normal
-    ``2**emin``, largest ``(2 - 2**(1 - p)) * 2**emax``. ``log(largest)`` is
-    evaluated with mpmath, then rounded to float64: about 11.09 (float16), 88.72
-    (float32, bfloat16) and 709.78 (float64), so ``exp`` overflows just above it.
-    """
-    fmt = get_format(format_name)
-    largest = math.ldexp((1 << fmt.precision) - 1, fmt.max_exponent - fmt.fraction_bits)
-    return FormatLimits(
-        name=fmt.name,
-        total_bits=fmt.total_bits,
-        exponent_bits=fmt.exponent_bits,
-        fraction_bits=fmt.fraction_bits,
-        precision=fmt.precision,
-        min_exponent=fmt.min_exponent,
-        max_exponent=fmt.max_exponent,
-        epsilon=math.ldexp(1.0, -fmt.fraction_bits),
-        smallest_subnormal=math.ldexp(1.0, fmt.min_exponent - fmt.fraction_bits),
-        smallest_normal=math.ldexp(1.0, fmt.min_exponent),
-        largest=largest,
-        log_largest=float(exact.log(to_exact(largest))),
-        decimal_digits=fmt.precision * math.log10(2),
-    )
-
-
-def all_format_limits() -> tuple[FormatLimits, ...]:
-    """Return `format_limits` for every format, in `FORMAT_NAMES` order.
-
-    Returns
-    -------
-    tuple of FormatLimits
-        One row per format, for the comparison table.
-    """
-    return tuple(format_limits(name) for name in FORMAT_NAMES)
 
 
 def representable_values_around(
@@ -966,7 +629,7 @@ def representable_values_around(
         raise ValueError(f"count must be a whole number, not {count!r}.")
     if not 1 <= count <= MAX_NEIGHBOURS:
         raise ValueError(f"count must be between 1 and {MAX_NEIGHBOURS}; got {count}.")
-    pattern = _pattern_of(center, fmt)
+    pattern = pattern_of(center, fmt)
     magnitude = pattern & ~fmt.sign_mask
     if magnitude >= fmt.infinity_pattern:
         raise ValueError(
@@ -1053,37 +716,6 @@ def course_example() -> tuple[CourseValue, CourseValue]:
         )
     ]
     return rows[0], rows[1]
-
-
-def format_ulp_error(
-    computed: float | np.generic, reference: mpmath.mpf, format_name: str
-) -> float | None:
-    """Return the error of `computed` in ULPs of a format, bfloat16 included.
-
-    Parameters
-    ----------
-    computed : float or numpy scalar
-        The float result.
-    reference : mpmath.mpf
-        The exact value.
-    format_name : str
-        One of `FORMAT_NAMES`.
-
-    Returns
-    -------
-    float or None
-        As `core.precision.ulp_error`; None when either value is not finite.
-
-    Notes
-    -----
-    bfloat16 has float32's exponent range with 16 fewer fraction bits, so its ULP
-    is float32's times ``2**16`` everywhere, subnormals included.
-    """
-    fmt = get_format(format_name)
-    if fmt.name == "bfloat16":
-        in_float32 = ulp_error(computed, reference, np.dtype(np.float32))
-        return None if in_float32 is None else in_float32 / 2**16
-    return ulp_error(computed, reference, fmt.dtype)
 
 
 @dataclass(frozen=True)

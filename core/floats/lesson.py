@@ -17,22 +17,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.floats.bits import (
-    FORMAT_NAMES,
     SWEEP_NS,
     CancellationResult,
-    FormatName,
     GalleryResult,
     Kind,
-    _landmark_text,
     cancellation_sweep,
     evaluate_gallery_entry,
-    format_limits,
-    get_format,
     parse_value,
     representable_values_around,
-    round_to_format,
 )
-from core.numerics.precision import format_float
+from core.numerics.formats import FORMAT_NAMES, FormatName, get_format, round_to_format
+from core.numerics.limits import format_limits
+from core.numerics.text import format_float, value_text
 
 DEFAULT_X = "0.1"
 """The value the bit view opens with."""
@@ -152,30 +148,6 @@ def log_ladder(low: float, high: float, integer: bool = False) -> tuple[float, .
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
     values = (float(f"{m}e{k}") for k in range(first, last + 1) for m in (1, 2, 5))
     return tuple(v for v in values if low <= v <= high and (not integer or v >= 1))
-
-
-def value_text(value: float | np.generic, format_name: str) -> str:
-    """Return a value of a format as text a student can trust.
-
-    Parameters
-    ----------
-    value : float or numpy scalar
-        A value of the format (rounded to it otherwise).
-    format_name : str
-        One of `core.floats.FORMAT_NAMES`.
-
-    Returns
-    -------
-    str
-        The exact decimal when it is short (``"65504"``, not float16's shortest
-        round-trip text ``"65500"``), else the shortest text that reads back as
-        the value (``"0.1"``); ``"inf"``, ``"-inf"``, ``"nan"`` as such, and a nan
-        with its sign bit set as ``"-nan"``, so the sign survives the page's URL.
-    """
-    stored = float(round_to_format(value, format_name))
-    if math.isnan(stored):
-        return "-nan" if math.copysign(1.0, stored) < 0 else "nan"
-    return _landmark_text(stored, get_format(format_name))
 
 
 @lru_cache(maxsize=64)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import mpmath
 import numpy as np
 
-from core.numerics.precision import exact, to_exact
+from core.numerics.exact import exact, to_exact
 
 
 def _exact_logits(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:

@@ -420,26 +420,6 @@ def _check_label(y: int) -> None:
         raise ValueError(f"a binary label is 0 or 1; got {y}")
 
 
-def exp_overflow_threshold(dtype: np.dtype | str) -> float:
-    r"""Return ``log(max)``, the largest logit whose ``exp`` is finite in `dtype`.
-
-    Parameters
-    ----------
-    dtype : numpy dtype or str
-        The float format.
-
-    Returns
-    -------
-    float
-        About 11.09 for float16, 88.72 for float32 and 709.78 for float64.
-
-    Notes
-    -----
-    .. math:: z^* = \ln(\mathrm{max}), \quad e^{z} = \infty \text{ for } z > z^*
-    """
-    return float(np.log(np.float64(np.finfo(dtype).max)))
-
-
 def sigmoid_saturation_point(dtype: np.dtype | str) -> float:
     """Return the smallest logit at which the naive sigmoid is exactly 1 in `dtype`.
 

@@ -14,15 +14,10 @@ import mpmath
 import numpy as np
 from numpy.typing import NDArray
 
-from core.numerics.precision import (
-    as_dtype,
-    exact,
-    format_exact,
-    format_float,
-    relative_error,
-    ulp_distance,
-    ulp_error,
-)
+from core.numerics.exact import exact, relative_error, ulp_distance, ulp_error
+from core.numerics.formats import as_dtype
+from core.numerics.limits import exp_overflow_threshold, exp_underflow_threshold
+from core.numerics.text import format_exact, format_float
 from core.softmax import functions as sm
 from core.softmax.exact import (
     binary_cross_entropy_exact,
@@ -118,28 +113,6 @@ class SoftmaxReport:
     def loss(self, key: str) -> Loss:
         """Return the loss computed the way named by `key`."""
         return next(loss for loss in self.losses if loss.key == key)
-
-
-def exp_underflow_threshold(dtype: np.dtype | str) -> float:
-    r"""Return the logit below which ``exp`` rounds to 0 in `dtype`.
-
-    Parameters
-    ----------
-    dtype : numpy dtype or str
-        The float format.
-
-    Returns
-    -------
-    float
-        ``log`` of half the smallest subnormal: about -17.33 for float16,
-        -103.97 for float32 and -745.13 for float64.
-
-    Notes
-    -----
-    .. math:: e^{z} = 0 \text{ for } z < \ln(\mathrm{tiny}_{sub} / 2)
-    """
-    smallest = float(np.finfo(dtype).smallest_subnormal)
-    return float(exact.log(exact.mpf(smallest) / 2))
 
 
 def effective_logits(z: list[float], dtype: np.dtype, temperature: float = 1.0, shift: float = 0.0):
@@ -278,7 +251,7 @@ def _with_messages(
         )
         return _replace_messages(report, messages)
 
-    over = sm.exp_overflow_threshold(dtype)
+    over = exp_overflow_threshold(dtype)
     big = logits[np.isinf(report.exp_logits)]
     if big.size:
         messages.append(

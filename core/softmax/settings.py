@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from core.numerics.precision import DEFAULT_DTYPE, DTYPE_NAMES, DTypeName
+from core.numerics.formats import DEFAULT_DTYPE, DTYPE_NAMES, DTypeName
 
 MIN_CLASSES = 2
 MAX_CLASSES = 10

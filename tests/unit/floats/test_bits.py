@@ -16,28 +16,24 @@ from hypothesis import strategies as st
 
 from core.floats import bits as floats
 from core.floats.bits import (
-    FORMAT_NAMES,
     GALLERY,
     SWEEP_NS,
-    all_format_limits,
     cancellation_error,
     cancellation_sweep,
     course_example,
     dissect,
     evaluate_gallery_entry,
     flip_bit,
-    format_limits,
-    format_ulp_error,
-    format_value,
     from_bits,
     from_hex,
     gallery_entry,
-    get_format,
     parse_value,
     representable_values_around,
-    round_to_format,
 )
-from core.numerics.precision import ulp_error
+from core.numerics.exact import format_ulp_error, ulp_error
+from core.numerics.formats import FORMAT_NAMES, get_format, round_to_format
+from core.numerics.limits import all_format_limits, format_limits
+from core.numerics.text import format_value
 
 NATIVE = ("float16", "float32", "float64")
 DTYPES = {

@@ -7,13 +7,14 @@ from core import charts
 from core.floats import bits as fl
 from core.floats import figures
 from core.floats import lesson as roundoff
+from core.numerics.formats import FORMAT_NAMES
 from tests.unit.helpers import validated_figure
 
 
 def sweep_errors() -> dict[str, list[float | None]]:
     return {
         name: [r.relative_error for r in fl.cancellation_sweep(format_name=name)]
-        for name in fl.FORMAT_NAMES
+        for name in FORMAT_NAMES
     }
 
 
@@ -98,7 +99,7 @@ def test_number_line_chart_with_one_gap():
 
 @pytest.mark.parametrize("style", [charts.LAPTOP, charts.PROJECTOR])
 def test_gap_staircase_chart(style):
-    curves = {name: roundoff.gap_staircase(name) for name in fl.FORMAT_NAMES}
+    curves = {name: roundoff.gap_staircase(name) for name in FORMAT_NAMES}
     fig = validated_figure(figures.gap_staircase_chart(curves, 1e10, "centre", style))
     assert [t.name for t in fig.data] == [
         "float16 (dotted)",

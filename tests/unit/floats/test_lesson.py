@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from core.floats import bits as fl
 from core.floats import lesson as roundoff
 from core.floats.lesson import FloatsSettings, floats_query, parse_floats_query
+from core.numerics.formats import FORMAT_NAMES, round_to_format
+from core.numerics.limits import format_limits
+from core.numerics.text import format_value, value_text
 from core.softmax.settings import parse_softmax_query
 
 DTYPES = {
@@ -68,11 +71,11 @@ def test_bad_query_values_fall_back_with_a_notice(params, fragment):
 
 
 @given(
-    st.sampled_from(fl.FORMAT_NAMES),
+    st.sampled_from(FORMAT_NAMES),
     st.floats(allow_nan=True, allow_infinity=True),
 )
 def test_query_round_trip(dtype, x):
-    text = fl.format_value(x, dtype)
+    text = format_value(x, dtype)
     settings = FloatsSettings(text, dtype)
     assert parse_floats_query(floats_query(settings)) == settings
 
@@ -80,7 +83,7 @@ def test_query_round_trip(dtype, x):
 @given(st.text(max_size=200), st.text(max_size=30))
 def test_query_never_raises(x, dtype):
     settings = parse_floats_query({"x": x, "dtype": dtype})
-    assert settings.dtype in fl.FORMAT_NAMES
+    assert settings.dtype in FORMAT_NAMES
     fl.parse_value(settings.x, settings.dtype)
 
 
@@ -131,22 +134,22 @@ def test_every_gallery_default_is_on_its_ladder():
     ],
 )
 def test_value_text(value, name, text):
-    assert roundoff.value_text(value, name) == text
+    assert value_text(value, name) == text
 
 
-@pytest.mark.parametrize("name", fl.FORMAT_NAMES)
+@pytest.mark.parametrize("name", FORMAT_NAMES)
 def test_a_negative_nan_keeps_its_sign_through_its_text(name):
     negative = fl.parse_value("-nan", name).value
     assert np.isnan(negative) and np.signbit(negative)
-    assert roundoff.value_text(negative, name) == "-nan"
-    again = fl.parse_value(roundoff.value_text(negative, name), name).value
+    assert value_text(negative, name) == "-nan"
+    again = fl.parse_value(value_text(negative, name), name).value
     assert np.signbit(again)
 
 
-@pytest.mark.parametrize("name", fl.FORMAT_NAMES)
+@pytest.mark.parametrize("name", FORMAT_NAMES)
 def test_number_line_centres(name):
     centres = roundoff.number_line_centres(name)
-    limits = fl.format_limits(name)
+    limits = format_limits(name)
     assert centres[0] == 0.0
     assert all(limits.smallest_normal <= c <= limits.largest for c in centres[1:])
     assert all(math.log10(c).is_integer() for c in centres[1:])
@@ -169,13 +172,13 @@ def test_number_line_centres_per_format():
     assert roundoff.number_line_centres("float64")[-1] == 1e16
 
 
-@pytest.mark.parametrize("name", fl.FORMAT_NAMES)
+@pytest.mark.parametrize("name", FORMAT_NAMES)
 @pytest.mark.parametrize("centre", [0.0, 1.0, 0.1, 1000.0, 65504.0, -3.0, 6e-8])
 def test_number_line_matches_nextafter(name, centre):
     line = roundoff.number_line(centre, name, count=3)
     dtype = DTYPES[name]
     stored = dtype.type(centre)
-    assert line.centre == float(fl.round_to_format(centre, name))
+    assert line.centre == float(round_to_format(centre, name))
     assert line.centre in line.values
     assert np.all(np.diff(line.values) > 0)
     assert np.array_equal(line.offsets, line.values - line.centre)
@@ -186,8 +189,8 @@ def test_number_line_matches_nextafter(name, centre):
         index = int(np.flatnonzero(line.values == line.centre)[0])
         if index + 1 < line.values.size:
             assert line.values[index + 1] == float(up)
-    assert line.labels == [roundoff.value_text(v, name) for v in line.values]
-    assert line.gap_labels == [fl.format_value(g, "float64") for g in line.gaps]
+    assert line.labels == [value_text(v, name) for v in line.values]
+    assert line.gap_labels == [format_value(g, "float64") for g in line.gaps]
 
 
 def test_number_line_gaps_double_at_a_power_of_two():
@@ -208,7 +211,7 @@ def test_gap_staircase_is_numpy_spacing(name):
     dtype = DTYPES[name]
     for magnitude, gap in zip(magnitudes[:-1], gaps[:-1], strict=True):
         assert gap == float(np.spacing(dtype.type(magnitude)))
-    assert magnitudes[-1] == min(1e16, fl.format_limits(name).largest)
+    assert magnitudes[-1] == min(1e16, format_limits(name).largest)
     assert gaps[-1] == gaps[-2]
     assert np.all(np.diff(magnitudes) > 0)
 
@@ -221,7 +224,7 @@ def test_gap_staircase_bfloat16_is_float32_spacing_times_2_to_16():
 
 def test_gap_staircase_is_flat_among_the_float16_subnormals():
     magnitudes, gaps = roundoff.gap_staircase("float16", 1e-8, 1e-4)
-    subnormal = magnitudes < fl.format_limits("float16").smallest_normal
+    subnormal = magnitudes < format_limits("float16").smallest_normal
     assert np.all(gaps[subnormal] == 2.0**-24)
 
 
@@ -232,12 +235,12 @@ def test_every_kind_is_explained():
     assert all(name and text.endswith(".") for name, text in roundoff.KIND_EXPLANATIONS.values())
 
 
-@pytest.mark.parametrize("name", fl.FORMAT_NAMES)
+@pytest.mark.parametrize("name", FORMAT_NAMES)
 def test_overflow_presets_cross_log_max(name):
     preset = roundoff.OVERFLOW_PRESETS[name]
     assert preset.format_name == name
-    assert max(preset.logits) > fl.format_limits(name).log_largest
-    assert max(preset.logits) > fl.format_limits(preset.softmax_dtype).log_largest
+    assert max(preset.logits) > format_limits(name).log_largest
+    assert max(preset.logits) > format_limits(preset.softmax_dtype).log_largest
     # The link must open the softmax page as it is, with no notice.
     settings = parse_softmax_query(preset.query)
     assert settings.notices == ()
@@ -253,7 +256,7 @@ def test_overflow_preset_queries():
 
 
 def test_cached_sweep_and_gallery_equal_the_engine():
-    for name in fl.FORMAT_NAMES:
+    for name in FORMAT_NAMES:
         cached = roundoff.sweep(name)
         assert cached is roundoff.sweep(name)
         fresh = fl.cancellation_sweep(format_name=name)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from core import charts
+from core.numerics.limits import exp_overflow_threshold
 from core.softmax import figures
-from core.softmax import functions as sm
 from core.softmax import report as rp
 from tests.unit.helpers import validated_figure
 
@@ -39,7 +39,7 @@ def test_gradient_bars(report):
 
 def test_breakdown_chart():
     curves = {d: rp.breakdown_curve(d) for d in ("float16", "float32", "float64")}
-    thresholds = {d: sm.exp_overflow_threshold(d) for d in curves}
+    thresholds = {d: exp_overflow_threshold(d) for d in curves}
     fig = validated_figure(figures.breakdown_chart(rp.BREAKDOWN_SCALES, curves, thresholds))
     names = [t.name for t in fig.data]
     assert "float32 naive (dashed)" in names and "float32 stable" in names

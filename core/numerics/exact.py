@@ -7,14 +7,10 @@ same thing on every page.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import mpmath
 import numpy as np
 
-DTypeName = Literal["float16", "float32", "float64"]
-DTYPE_NAMES: tuple[DTypeName, ...] = ("float16", "float32", "float64")
-DEFAULT_DTYPE: DTypeName = "float32"
+from core.numerics.formats import get_format
 
 EXACT_DIGITS = 60
 """Decimal digits carried by the exact references (far beyond float64's 17)."""
@@ -23,29 +19,6 @@ EXACT_DIGITS = 60
 # server, so changing its precision there would race with other sessions.
 exact = mpmath.MPContext()
 exact.dps = EXACT_DIGITS
-
-
-def as_dtype(name: str) -> np.dtype:
-    """Return the numpy dtype for one of the float format names.
-
-    Parameters
-    ----------
-    name : str
-        ``"float16"``, ``"float32"`` or ``"float64"``.
-
-    Returns
-    -------
-    numpy.dtype
-        The matching dtype.
-
-    Raises
-    ------
-    ValueError
-        If `name` is not one of the supported formats.
-    """
-    if name not in DTYPE_NAMES:
-        raise ValueError(f"unknown float format {name!r}; expected one of {', '.join(DTYPE_NAMES)}")
-    return np.dtype(name)
 
 
 def to_exact(x: float | np.floating) -> mpmath.mpf:
@@ -147,85 +120,6 @@ def ulp_error(
     return float(abs(to_exact(computed) - reference) / ulp_of(reference, dtype))
 
 
-def format_float(x: float | np.floating) -> str:
-    """Return the shortest decimal string that reads back as the same float.
-
-    Parameters
-    ----------
-    x : float or numpy floating
-        The value; its own width decides how many digits are needed, so a
-        float16 shows at most 5 significant digits and a float64 at most 17.
-
-    Returns
-    -------
-    str
-        ``"inf"``, ``"-inf"``, ``"nan"``, ``"0"``, ``"-0"``, or a positional or
-        scientific string, whichever is more readable for the magnitude.
-    """
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "-0" if np.signbit(x) else "0"
-    magnitude = abs(float(x))
-    if 1e-4 <= magnitude < 1e6:
-        return np.format_float_positional(x, unique=True, trim="-")
-    return np.format_float_scientific(x, unique=True, trim="-", exp_digits=1)
-
-
-def format_exact(value: mpmath.mpf, digits: int = 17) -> str:
-    """Return `value` correctly rounded to `digits` significant digits.
-
-    Parameters
-    ----------
-    value : mpmath.mpf
-        An exact value (or ``inf``/``nan``).
-    digits : int, optional
-        Significant digits to show; every one of them is correct because the
-        value carries ``EXACT_DIGITS`` digits.
-
-    Returns
-    -------
-    str
-        The rounded decimal string, scientific outside ``[1e-4, 1e6)``.
-    """
-    if exact.isnan(value):
-        return "nan"
-    if exact.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if value == 0:
-        return "0"
-    text = mpmath.nstr(value, digits, min_fixed=-4, max_fixed=6, strip_zeros=True)
-    mantissa, sep, exponent = text.partition("e")
-    if mantissa.endswith(".0"):
-        mantissa = mantissa[:-2]
-    return mantissa + sep + exponent.lstrip("+")
-
-
-def format_error(error: float | None) -> str:
-    """Return a short display string for a relative or ULP error.
-
-    Parameters
-    ----------
-    error : float or None
-        An error from `relative_error` or `ulp_error`.
-
-    Returns
-    -------
-    str
-        ``"—"`` for None (no meaningful error), ``"0"`` for exact results, else
-        three significant digits.
-    """
-    if error is None:
-        return "—"
-    if error == 0:
-        return "0"
-    if np.isinf(error):
-        return "inf"
-    return f"{error:.3g}"
-
-
 def ulp_distance(a: float | np.floating, b: float | np.floating, dtype: np.dtype) -> int | None:
     """Return how many representable `dtype` values lie from `a` to `b`.
 
@@ -259,3 +153,34 @@ def ulp_distance(a: float | np.floating, b: float | np.floating, dtype: np.dtype
         return -magnitude if pattern >> (bits - 1) else magnitude
 
     return abs(ordinal(x) - ordinal(y))
+
+
+def format_ulp_error(
+    computed: float | np.generic, reference: mpmath.mpf, format_name: str
+) -> float | None:
+    """Return the error of `computed` in ULPs of a format, bfloat16 included.
+
+    Parameters
+    ----------
+    computed : float or numpy scalar
+        The float result.
+    reference : mpmath.mpf
+        The exact value.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    float or None
+        As `core.precision.ulp_error`; None when either value is not finite.
+
+    Notes
+    -----
+    bfloat16 has float32's exponent range with 16 fewer fraction bits, so its ULP
+    is float32's times ``2**16`` everywhere, subnormals included.
+    """
+    fmt = get_format(format_name)
+    if fmt.name == "bfloat16":
+        in_float32 = ulp_error(computed, reference, np.dtype(np.float32))
+        return None if in_float32 is None else in_float32 / 2**16
+    return ulp_error(computed, reference, fmt.dtype)

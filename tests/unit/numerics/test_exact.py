@@ -1,4 +1,4 @@
-"""Error measures and number formatting shared by every page."""
+"""Tests of core.numerics.exact: exact values and error measures."""
 
 import math
 
@@ -8,18 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.numerics.precision import (
-    as_dtype,
-    exact,
-    format_error,
-    format_exact,
-    format_float,
-    relative_error,
-    to_exact,
-    ulp_distance,
-    ulp_error,
-    ulp_of,
-)
+from core.numerics.exact import exact, relative_error, to_exact, ulp_distance, ulp_error, ulp_of
 
 DTYPES = [np.dtype(d) for d in ("float16", "float32", "float64")]
 
@@ -51,42 +40,6 @@ def test_relative_error_cases():
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
-@given(x=st.floats(allow_nan=False, allow_infinity=False))
-def test_format_float_reads_back_exactly(dtype, x):
-    with np.errstate(over="ignore"):
-        value = np.asarray(x, dtype=dtype)[()]
-    text = format_float(value)
-    assert np.asarray(float(text), dtype=dtype) == value
-    if value != 0:
-        assert np.signbit(value) == text.startswith("-")
-
-
-def test_format_float_specials():
-    assert format_float(np.float32("nan")) == "nan"
-    assert format_float(-np.inf) == "-inf"
-    assert format_float(-0.0) == "-0"
-    assert format_float(np.float32(16.118095)) == "16.118095"
-    assert format_float(np.float16(0.1)) == "0.1"
-    assert format_float(1e-7) == "1e-7"
-
-
-def test_format_exact_rounds_correctly():
-    third = exact.mpf(1) / 3
-    assert format_exact(third) == "0.33333333333333333"
-    assert format_exact(exact.mpf(2000)) == "2000"
-    assert format_exact(exact.mpf(2) / 3, 5) == "0.66667"
-    assert format_exact(exact.mpf("1e-400") * 2) == "2e-400"
-    assert format_exact(exact.mpf("nan")) == "nan"
-
-
-def test_format_error():
-    assert format_error(None) == "—"
-    assert format_error(0.0) == "0"
-    assert format_error(0.123456) == "0.123"
-    assert format_error(math.inf) == "inf"
-
-
-@pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_ulp_distance(dtype):
     one = np.asarray(1, dtype=dtype)
     up = np.nextafter(one, np.asarray(2, dtype=dtype))
@@ -98,11 +51,6 @@ def test_ulp_distance(dtype):
     assert ulp_distance(math.nan, math.nan, dtype) == 0
     assert ulp_distance(math.inf, math.inf, dtype) == 0
     assert ulp_distance(math.inf, 1.0, dtype) is None
-
-
-def test_as_dtype_rejects_unknown():
-    with pytest.raises(ValueError, match="float32"):
-        as_dtype("int8")
 
 
 def test_exact_context_is_private():

@@ -1,0 +1,178 @@
+"""Numbers as text a student can trust: shortest round-trip decimals, exact values, errors."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+
+from core.numerics.exact import exact
+from core.numerics.formats import (
+    FloatFormat,
+    get_format,
+    pattern_of,
+    pattern_to_scalar,
+    round_fraction,
+    round_to_format,
+)
+
+
+def format_float(x: float | np.floating) -> str:
+    """Return the shortest decimal string that reads back as the same float.
+
+    Parameters
+    ----------
+    x : float or numpy floating
+        The value; its own width decides how many digits are needed, so a
+        float16 shows at most 5 significant digits and a float64 at most 17.
+
+    Returns
+    -------
+    str
+        ``"inf"``, ``"-inf"``, ``"nan"``, ``"0"``, ``"-0"``, or a positional or
+        scientific string, whichever is more readable for the magnitude.
+    """
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "-0" if np.signbit(x) else "0"
+    magnitude = abs(float(x))
+    if 1e-4 <= magnitude < 1e6:
+        return np.format_float_positional(x, unique=True, trim="-")
+    return np.format_float_scientific(x, unique=True, trim="-", exp_digits=1)
+
+
+def format_exact(value: mpmath.mpf, digits: int = 17) -> str:
+    """Return `value` correctly rounded to `digits` significant digits.
+
+    Parameters
+    ----------
+    value : mpmath.mpf
+        An exact value (or ``inf``/``nan``).
+    digits : int, optional
+        Significant digits to show; every one of them is correct because the
+        value carries ``EXACT_DIGITS`` digits.
+
+    Returns
+    -------
+    str
+        The rounded decimal string, scientific outside ``[1e-4, 1e6)``.
+    """
+    if exact.isnan(value):
+        return "nan"
+    if exact.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "0"
+    text = mpmath.nstr(value, digits, min_fixed=-4, max_fixed=6, strip_zeros=True)
+    mantissa, sep, exponent = text.partition("e")
+    if mantissa.endswith(".0"):
+        mantissa = mantissa[:-2]
+    return mantissa + sep + exponent.lstrip("+")
+
+
+def format_error(error: float | None) -> str:
+    """Return a short display string for a relative or ULP error.
+
+    Parameters
+    ----------
+    error : float or None
+        An error from `relative_error` or `ulp_error`.
+
+    Returns
+    -------
+    str
+        ``"—"`` for None (no meaningful error), ``"0"`` for exact results, else
+        three significant digits.
+    """
+    if error is None:
+        return "—"
+    if error == 0:
+        return "0"
+    if np.isinf(error):
+        return "inf"
+    return f"{error:.3g}"
+
+
+def format_value(value: float | int | Fraction | np.generic, format_name: str) -> str:
+    """Return the shortest decimal text that reads back as the same value of a format.
+
+    Parameters
+    ----------
+    value : float, int, Fraction or numpy scalar
+        The value; rounded to the format first unless already in it.
+    format_name : str
+        One of `FORMAT_NAMES`.
+
+    Returns
+    -------
+    str
+        As `core.precision.format_float` gives it for float16/32/64 (so float16
+        0.1 shows as ``"0.1"``, not its float64 digits); bfloat16, which numpy
+        would print with float64 digits, gets the same shortest treatment here.
+    """
+    fmt = get_format(format_name)
+    pattern = pattern_of(value, fmt)
+    scalar = pattern_to_scalar(pattern, fmt)
+    as_float = float(scalar)
+    if not math.isfinite(as_float) or as_float == 0:
+        # These read the same in every width. The float64 copy also keeps a
+        # bfloat16 signalling NaN away from numpy's isnan, which warns on it.
+        return format_float(as_float)
+    if fmt.name != "bfloat16":
+        return format_float(scalar)
+    negative = as_float < 0
+    # 8 significant bits never need more than 4 decimal digits; 9 is a safe stop.
+    for digits in range(1, 10):
+        candidate = f"{as_float:.{digits - 1}e}"
+        if round_fraction(Fraction(Decimal(candidate)), negative, fmt) == pattern:
+            return format_float(float(candidate))
+    return format_float(as_float)
+
+
+def landmark_text(value: float, fmt: FloatFormat) -> str:
+    """Return a finite value of `fmt` exactly when that is short, else its shortest text.
+
+    Short exact values read best as they are (``"65504"``, not float16's shortest
+    round-trip ``"65500"``); long ones (float32's 39-digit maximum) get shortened.
+    """
+    digits = exact_decimal(value)
+    return digits if len(digits) <= 8 else format_value(value, fmt.name)
+
+
+def value_text(value: float | np.generic, format_name: str) -> str:
+    """Return a value of a format as text a student can trust.
+
+    Parameters
+    ----------
+    value : float or numpy scalar
+        A value of the format (rounded to it otherwise).
+    format_name : str
+        One of `core.floats.FORMAT_NAMES`.
+
+    Returns
+    -------
+    str
+        The exact decimal when it is short (``"65504"``, not float16's shortest
+        round-trip text ``"65500"``), else the shortest text that reads back as
+        the value (``"0.1"``); ``"inf"``, ``"-inf"``, ``"nan"`` as such, and a nan
+        with its sign bit set as ``"-nan"``, so the sign survives the page's URL.
+    """
+    stored = float(round_to_format(value, format_name))
+    if math.isnan(stored):
+        return "-nan" if math.copysign(1.0, stored) < 0 else "nan"
+    return landmark_text(stored, get_format(format_name))
+
+
+def exact_decimal(value: float) -> str:
+    """Return every decimal digit of a float's exact value (``inf``, ``nan`` as such)."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return str(Decimal(value))
