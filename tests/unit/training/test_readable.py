@@ -30,9 +30,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import data, nets, readable
-from core.readable import ReadableNetwork, cross_entropy, readable_source, softmax
-from core.training import NumpyEngine, TrainConfig
+from core.training import data, readable
+from core.training import network as nets
+from core.training.readable import ReadableNetwork, cross_entropy, readable_source, softmax
+from core.training.run import NumpyEngine, TrainConfig
 
 STEPS = 20
 # The course's optimisers at the page's usual step sizes.

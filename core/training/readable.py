@@ -1,7 +1,7 @@
 """Variant D written to be read: the course's network in plain NumPy, one formula a line.
 
 The forward pass, backpropagation and Adam as a student writes them after Andrew
-Ng's course (course 2, week 2). `core.nets.Network` trains the same network
+Ng's course (course 2, week 2). `core.training.network.Network` trains the same network
 faster, with flat buffers and in-place arithmetic; from the same weights and
 batches both reach the same weights, up to float32 rounding. Everything is
 float32, like the tuned network and like Keras.
@@ -19,7 +19,7 @@ import sys
 import numpy as np
 from numpy.typing import NDArray
 
-from core.nets import NetworkSpec, Weights, check_weights
+from core.training.network import NetworkSpec, Weights, check_weights
 
 Array = NDArray[np.float32]
 
@@ -122,7 +122,7 @@ class ReadableNetwork:
 
     beta1 = 0.9
     beta2 = 0.999
-    epsilon = 1e-7  # Keras' default, as in core.nets.Adam
+    epsilon = 1e-7  # Keras' default, as in core.training.network.Adam
 
     def __init__(
         self,
@@ -261,7 +261,7 @@ class ReadableNetwork:
             \quad \hat\epsilon = \frac{\epsilon}{\sqrt{1 - \beta_2^t}}
 
         The course adds :math:`\epsilon` to :math:`\sqrt{\hat v}`; Keras (and so
-        `core.nets.Adam`) adds it to :math:`\sqrt{v}`, before the bias correction.
+        `core.training.network.Adam`) adds it to :math:`\sqrt{v}`, before the bias correction.
         :math:`\hat\epsilon` is that same :math:`\epsilon` carried through the
         correction, so this step equals Keras' exactly; with :math:`\epsilon = 10^{-7}`
         the two conventions differ only for tiny gradients, below about :math:`10^{-5}`.
