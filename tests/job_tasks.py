@@ -26,6 +26,7 @@ def fail(params, ctx):
 
 
 def ignore_stop(params, ctx):
+    ctx.emit({"ignoring": "stop"})  # the test waits for this: the task has begun
     time.sleep(60)
 
 

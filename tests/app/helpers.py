@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.unit.helpers import wait_for
+
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
@@ -18,6 +20,17 @@ def open_app_page(page: str | None = None, timeout: float = 30, **query: str) ->
         at.run()
     assert not at.exception, at.exception
     return at
+
+
+def run_until(at: AppTest, predicate, timeout: float = 120) -> None:
+    """Rerun the app until `predicate(at)` holds; fail on an exception or after `timeout` s."""
+
+    def rerun_and_check() -> bool:
+        at.run()
+        assert not at.exception, at.exception
+        return predicate(at)
+
+    assert predicate(at) or wait_for(rerun_and_check, timeout, interval=0.4), "timed out"
 
 
 def texts(elements) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.helpers import metrics, open_app_page, texts
+from tests.app.helpers import metrics, open_app_page, run_until, texts
 
 PAGE = "pages/softmax.py"
 
@@ -186,13 +186,7 @@ def test_state_survives_leaving_and_returning():
 def test_check_with_tensorflow():
     at = open_softmax(z="1000,0,-1000", y="2", timeout=120)
     at.button(key="sm.tf_button").click().run()
-    import time
-
-    deadline = time.monotonic() + 120
-    while "TensorFlow" not in texts(at.markdown) or "✓" not in texts(at.markdown):
-        assert time.monotonic() < deadline, "no TensorFlow result"
-        time.sleep(0.5)
-        at.run()
+    run_until(at, lambda a: "TensorFlow" in texts(a.markdown) and "✓" in texts(a.markdown))
     table = texts(at.markdown)
     assert "✗" not in table
     assert "SparseCategoricalCrossentropy(from_logits=True)" in table

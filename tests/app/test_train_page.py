@@ -7,7 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.training import network as nets
 from core.training.models import TrainedModel, weights_to_npz
-from tests.app.helpers import open_app_page, texts
+from tests.app.helpers import open_app_page, run_until, texts
+from tests.unit.helpers import wait_for
+from ui.workers import worker_pool
 
 PAGE = "pages/train.py"
 
@@ -25,17 +27,14 @@ def open_train(**query):
     return open_app_page(PAGE, timeout=60, **query)
 
 
-def run_until(at, predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while not predicate(at):
-        assert time.monotonic() < deadline, "timed out"
-        assert not at.exception, at.exception
-        time.sleep(0.4)
-        at.run()
-
-
 def progress_text(at) -> str:
     return " ".join(element.proto.text for element in at.get("progress"))
+
+
+def latest_step(job) -> int:
+    """Return the step of the job's latest progress event (0 before the first)."""
+    steps = [e["step"] for e in list(job.events) if e.get("type") == "progress"]
+    return steps[-1] if steps else 0
 
 
 def finished(at):
@@ -201,8 +200,6 @@ def test_a_dead_worker_is_reported_and_training_can_start_again():
     import os
     import signal
 
-    from ui.workers import worker_pool
-
     at = start_long_run()
     run_until(at, lambda a: progress_text(a).startswith("running"))
     job = worker_pool().get(at.session_state["tr.job"])
@@ -221,7 +218,11 @@ def test_pause_and_resume():
     run_until(at, lambda a: progress_text(a).startswith("running"))
     at.button(key="tr.pause").click().run()
     run_until(at, lambda a: progress_text(a).startswith("paused"))
+    # One more run: the job acknowledges the pause after its last event, but the run that
+    # showed "paused" may have read the events just before the last ones arrived.
+    at.run()
     step = at.session_state["tr.history"].progress.get("step", 0)
+    # Time must pass to show that nothing moves while paused: the one sleep that stays.
     time.sleep(0.6)
     at.run()
     assert at.session_state["tr.history"].progress.get("step", 0) == step
@@ -235,9 +236,12 @@ def test_a_job_keeps_running_while_the_student_visits_another_page():
     at = start_long_run()
     run_until(at, lambda a: a.session_state["tr.history"].progress.get("step", 0) > 0)
     step = at.session_state["tr.history"].progress["step"]
+    job = worker_pool().get(at.session_state["tr.job"])
     at.switch_page("pages/softmax.py")
     at.run()
-    time.sleep(1.0)
+    # Polled with a deadline, not a fixed sleep: while the student is away, nothing runs the
+    # train page, so only the job itself can show that it goes on.
+    assert wait_for(lambda: latest_step(job) > step, 60, interval=0.1), "no progress while away"
     at.switch_page(PAGE)
     at.run()
     assert at.session_state["tr.history"].progress["step"] > step

@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/screenshots (git-ignored): look at them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -29,6 +30,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# Assertions poll until this deadline (Playwright's default is 5 s): CI machines are busy.
+expect.set_options(timeout=20_000)
 
 
 def _chromium() -> str:
@@ -43,6 +46,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def child_pids(pid: int) -> list[int]:
+    """Return the child processes of `pid`, whichever of its threads started them."""
+    pids = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        # Script threads come and go: one may end between the listing and the read.
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in (task / "children").read_text().split()]
+    return pids
 
 
 class Server:

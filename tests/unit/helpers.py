@@ -1,18 +1,22 @@
-"""Helpers shared by the unit tests."""
+"""Helpers shared by the tests: unit, AppTest and browser ones alike."""
 
 import time
 
 import plotly.graph_objects as go
 
 
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    """Poll `predicate` until it is true or `timeout` seconds have passed."""
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.01) -> bool:
+    """Poll `predicate` every `interval` seconds until it is true or `timeout` seconds passed.
+
+    The default deadline is generous: worker processes start slowly on a busy machine.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while True:
         if predicate():
             return True
-        time.sleep(0.01)
-    return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
 
 
 def validated_figure(fig):

@@ -452,11 +452,13 @@ SLOW = {"variants": ("D",), "batch_size": 1}
 def test_stop_a_running_job(pool):
     job = pool.submit(training.TRAIN_TASK, TrainConfig(**SLOW, epochs=50).to_params())
     assert wait_for(lambda: len(of_type(job, "steps")) >= 3, 60)
+    workers = pool.worker_pids()
     pool.stop(job.id)
-    stopped_at = time.monotonic()
-    assert pool.wait(job, 10)
+    assert pool.wait(job, 60)
     assert job.status is JobStatus.STOPPED
-    assert time.monotonic() - stopped_at < 3
+    # Stopped at a checkpoint, not killed when the grace ran out (a wall-clock bound on the
+    # stop fails on a busy machine): a killed worker would be gone from the pool.
+    assert pool.worker_pids() == workers
     assert job.result is None
     total = job.events[0]["total_steps"]
     assert of_type(job, "progress")[-1]["step"] < total
@@ -469,7 +471,8 @@ def test_pause_and_resume(pool):
     job = pool.submit(training.TRAIN_TASK, TrainConfig(**SLOW, epochs=8).to_params())
     assert wait_for(lambda: len(of_type(job, "steps")) >= 1, 60)
     pool.pause(job.id)
-    assert wait_for(lambda: job.status is JobStatus.PAUSED, 5)
+    assert wait_for(lambda: job.status is JobStatus.PAUSED, 60)
+    # The pause is acknowledged after the last event: time must pass to show none follows.
     frozen = len(job.events)
     time.sleep(0.3)
     assert len(job.events) == frozen
