@@ -58,7 +58,10 @@ class TrainingHistory:
 
     def update(self, events: list[dict]) -> TrainingHistory:
         """Fold in the events after the ones already consumed; return self."""
-        for event in events[self.consumed :]:
+        # The worker's thread appends to `events` while we read: count what this
+        # call folded in, not the list's length afterwards, or events get skipped.
+        new = events[self.consumed :]
+        for event in new:
             kind = event.get("type")
             if kind == "start":
                 self.start = event
@@ -76,7 +79,7 @@ class TrainingHistory:
                 self.variants[event["variant"]].diverged = event["message"]
             elif kind == "progress":
                 self.progress = event
-        self.consumed = len(events)
+        self.consumed += len(new)
         return self
 
     @property

@@ -271,3 +271,21 @@ def test_downsample_properties(values, max_points, reduce):
 def test_constant_series_stay_constant(n, value, max_points):
     _, y = downsample([value] * n, max_points=max_points)
     np.testing.assert_allclose(y, value, rtol=1e-12, atol=1e-9)
+
+
+class _GrowingEvents(list):
+    """A list that gains an event while it is being read, as the pool's list does."""
+
+    def __getitem__(self, index):
+        part = super().__getitem__(index)
+        if isinstance(index, slice) and len(self) == 1:
+            self.append({"type": "progress", "epoch": 1, "step": 7})
+        return part
+
+
+def test_an_event_that_arrives_while_the_history_reads_is_not_skipped():
+    events = _GrowingEvents([{"type": "start", "variants": ["C"], "total_steps": 10}])
+    history = TrainingHistory().update(events)
+    assert history.progress == {}
+    history.update(events)
+    assert history.progress == {"type": "progress", "epoch": 1, "step": 7}
