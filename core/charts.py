@@ -23,6 +23,8 @@ COLORS = {
 }
 DASHES = {"naive": "dash", "stable": "solid", "keras": "dot", "logits": "solid", "exact": "solid"}
 BROKEN_MARKER = {"symbol": "x-thin-open", "line": {"width": 3}}
+BROKEN_MARK = " ⚠"
+"""Ends a table cell whose value broke (inf, nan, or a 0 that lost every digit)."""
 
 
 @dataclass(frozen=True)

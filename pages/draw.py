@@ -6,42 +6,38 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core.draw.images import load_uploaded_image
+from core.draw import state as dr
+from core.draw.images import enlarge, load_uploaded_image
 from core.draw.preprocess import ink_from_rgba, preprocess_for
+from core.draw.settings import DEFAULT_MODEL, SETTINGS
 from core.numerics.formats import DTYPE_NAMES
 from core.numerics.text import format_error, format_exact, format_float
 from core.softmax import figures
 from core.softmax import report as rp
+from core.training import state as tr
 from core.training.models import TrainedModel, weights_from_npz
+from ui.binding import read_link, session, write_link
 from ui.layout import chart_style, html_bars, require_navigation, url_notices
-from ui.urlstate import incoming_params, write_params
 
 PAGE = "draw"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "assets" / "default-model.npz"
-ss = st.session_state
+MODEL_FILE = Path(__file__).resolve().parent.parent / "assets" / "default-model.npz"
+ss = session()
 require_navigation()
 style = chart_style()
 
 
 @st.cache_resource(show_spinner=False)
 def default_model() -> TrainedModel:
-    return weights_from_npz(DEFAULT_MODEL.read_bytes())
+    return weights_from_npz(MODEL_FILE.read_bytes())
 
 
 def available_models() -> dict[str, TrainedModel]:
-    return {"default": default_model(), **ss.get("models", {})}
+    return {DEFAULT_MODEL: default_model(), **ss.get(tr.MODELS, {})}
 
 
 models = available_models()
-params = incoming_params(PAGE, ("model",))
-if params is not None:
-    wanted = params.get("model", "default")
-    if wanted not in models:
-        ss["dr.notice"] = f"model={wanted[:30]!r} is not available here; using the default model."
-        wanted = "default"
-    ss["dr.models"] = [wanted]
-chosen = [name for name in ss.get("dr.models", ["default"]) if name in models] or ["default"]
-ss["dr.models"] = chosen
+read_link(PAGE, SETTINGS, dr.PREFIX, dr.apply_settings, {"available": list(models)})
+chosen = dr.keep_available(ss, list(models))
 
 st.title("Draw a digit")
 st.markdown(
@@ -49,12 +45,12 @@ st.markdown(
     "on, then ten logits, then probabilities from the stable softmax. Everything runs in "
     "NumPy on the model's weights."
 )
-url_notices([ss["dr.notice"]] if ss.get("dr.notice") else [])
+url_notices(ss.get("dr.notices", []))
 st.multiselect(
     "Models (several: side by side on the same drawing)",
     list(models),
     format_func=lambda n: (
-        "Default: the course network on the embedded digits" if n == "default" else n
+        "Default: the course network on the embedded digits" if n == DEFAULT_MODEL else n
     ),
     key="dr.models",
     help="Models you train on the train page appear here for the rest of your session.",
@@ -70,8 +66,7 @@ with st.expander("Use a weights file saved on the train page (.npz)"):
             st.error(f"Those weights cannot be used: {error}.")
         else:
             name = f"uploaded · {uploaded.name}"
-            if name not in ss.get("models", {}):
-                ss.setdefault("models", {})[name] = uploaded
+            if tr.keep_uploaded_model(ss, name, uploaded):
                 st.rerun()
             st.success(f"{name} is in the model list above.")
 
@@ -126,12 +121,7 @@ def drawing_and_answer() -> None:
                 f"**What the network sees** ({first.dataset}: {seen.image.shape[0]}×"
                 f"{seen.image.shape[1]})"
             )
-            scale = 168 // seen.image.shape[0]
-            st.image(
-                np.kron(seen.image.astype(np.float32) / seen.pixel_max, np.ones((scale, scale))),
-                clamp=True,
-                width=168,
-            )
+            st.image(enlarge(seen.image, seen.pixel_max, 168), width=168)
 
     if seen is not None and not seen.empty and not seen.dot:
         c = st.columns(3)
@@ -145,7 +135,7 @@ def drawing_and_answer() -> None:
             report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
             top = int(np.argmax(report.p_stable))
             st.subheader(
-                f"{'Default model' if name == 'default' else name}: "
+                f"{'Default model' if name == DEFAULT_MODEL else name}: "
                 f"it says {top} ({float(report.p_stable[top]):.1%})"
             )
             a, b = st.columns(2)
@@ -211,4 +201,4 @@ def drawing_and_answer() -> None:
 
 
 drawing_and_answer()
-write_params(PAGE, ("model",), {} if chosen == ["default"] else {"model": chosen[0]})
+write_link(PAGE, SETTINGS, dr.current_values(ss))

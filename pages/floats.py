@@ -7,52 +7,19 @@ import streamlit as st
 from core.floats import bits as fl
 from core.floats import figures
 from core.floats import lesson as roundoff
+from core.floats import state as st_fl
+from core.floats.settings import SETTINGS
 from core.numerics.exact import to_exact
 from core.numerics.formats import FORMAT_NAMES, FloatFormat, get_format
 from core.numerics.limits import all_format_limits
 from core.numerics.text import format_error, format_exact, format_float, format_value, value_text
+from ui.binding import read_link, session, write_link
 from ui.layout import chart_style, html_table, require_navigation, url_notices
-from ui.urlstate import incoming_params, write_params
 
 PAGE = "floats"
-PARAMS = ("x", "dtype")
 GALLERY_FLAG = 1e-8
-ss = st.session_state
+ss = session()
 require_navigation()
-
-_CSS = """
-<style>
-.fl-strip { display: flex; flex-wrap: wrap; gap: 0.3rem; margin: 0.2rem 0 0.6rem 0; }
-.fl-field { padding: 0.2rem 0.45rem; border-radius: 0.3rem; border: 2px solid; }
-.fl-field code {
-  display: block; background: none; font-size: 1.05rem; letter-spacing: 0.08em;
-  word-break: break-all; padding: 0;
-}
-.fl-field small { display: block; font-size: 0.8rem; color: #333; }
-.fl-sign { background: #F7E1EE; border-color: #CC79A7; }
-.fl-exponent { background: #D9E9F5; border-color: #0072B2; }
-.fl-fraction { background: #D9F0E8; border-color: #009E73; }
-.fl-digits { font-family: monospace; white-space: normal; word-break: break-all; }
-.fl-wrap { white-space: normal; }
-[class*="st-key-fl-sign-"] button[data-variant="pills"],
-[class*="st-key-fl-exponent-"] button[data-variant="pills"],
-[class*="st-key-fl-fraction-"] button[data-variant="pills"] {
-  min-width: 2.6rem; padding-left: 0.3rem; padding-right: 0.3rem;
-}
-[class*="st-key-fl-sign-"] button[data-variant="pills"] { border-color: #CC79A7; }
-[class*="st-key-fl-exponent-"] button[data-variant="pills"] { border-color: #0072B2; }
-[class*="st-key-fl-fraction-"] button[data-variant="pills"] { border-color: #009E73; }
-[class*="st-key-fl-sign-"] button[data-selected="true"] {
-  background: #CC79A7 !important; border-color: #CC79A7 !important; color: white !important;
-}
-[class*="st-key-fl-exponent-"] button[data-selected="true"] {
-  background: #0072B2 !important; border-color: #0072B2 !important; color: white !important;
-}
-[class*="st-key-fl-fraction-"] button[data-selected="true"] {
-  background: #009E73 !important; border-color: #009E73 !important; color: white !important;
-}
-</style>
-"""
 
 
 def power_of_two(exponent: int) -> str:
@@ -61,70 +28,9 @@ def power_of_two(exponent: int) -> str:
     return f"2^{exponent}"
 
 
-# ----- state -----
-
-
-def show_value(value, source: str, note: tuple[str, str] | None) -> None:
-    """Make `value` (typed in the page's format) current and sync every input to it."""
-    bits = fl.dissect(value, ss["fl.dtype"])
-    ss["fl.value"] = bits.value
-    ss["fl.source"] = source
-    ss["fl.x"] = source
-    ss["fl.hex"] = bits.hex
-    ss["fl.bits"] = f"{bits.sign} {bits.exponent_bits} {bits.fraction_bits}"
-    ss["fl.note"] = note
-    ss["fl.error"] = None
-
-
-def load_text(text: str) -> None:
-    parsed = fl.parse_value(text, ss["fl.dtype"])
-    level = "warning" if parsed.outcome in ("overflow", "underflow") else "info"
-    show_value(parsed.value, parsed.text, (level, parsed.message))
-
-
-def apply_settings(settings: roundoff.FloatsSettings) -> None:
-    ss["fl.dtype"] = settings.dtype
-    load_text(settings.x)
-    ss["fl.notices"] = list(settings.notices)
-
-
-def show_pattern(value) -> None:
-    dtype = ss["fl.dtype"]
-    show_value(value, value_text(value, dtype), None)
-
-
-def on_x() -> None:
-    try:
-        load_text(ss["fl.x"])
-    except ValueError as error:
-        ss["fl.error"] = f"{error} Keeping x = {ss['fl.source']}."
-
-
-def on_dtype() -> None:
-    load_text(ss["fl.source"])
-    ss["fl.notices"] = []
-
-
-def on_pattern(key: str, builder) -> None:
-    try:
-        show_pattern(builder(ss[key], ss["fl.dtype"]))
-    except ValueError as error:
-        ss["fl.error"] = f"{error} Keeping x = {ss['fl.source']}."
-
-
-def on_bit_click() -> None:
-    dtype = ss["fl.dtype"]
-    fmt = get_format(dtype)
-    ones = {i for field in ("sign", "exponent", "fraction") for i in ss[f"fl.{field}.{dtype}"]}
-    pattern = "".join("1" if i in ones else "0" for i in range(fmt.total_bits))
-    show_pattern(fl.from_bits(pattern, dtype))
-
-
-params = incoming_params(PAGE, PARAMS)
-if params is not None:
-    apply_settings(roundoff.parse_floats_query(params))
+read_link(PAGE, SETTINGS, st_fl.PREFIX, st_fl.apply_settings)
+st_fl.ensure_defaults(ss)
 style = chart_style()
-st.html(_CSS)
 
 # ----- page -----
 
@@ -178,7 +84,6 @@ def course_example() -> None:
 @st.fragment
 def cancellation_growth() -> None:
     st.subheader("Make n bigger: (1 + 1/n) − (1 − 1/n)")
-    ss.setdefault("fl.n", 10_000)
     n = st.select_slider(
         "n",
         options=fl.SWEEP_NS,
@@ -248,10 +153,10 @@ def bit_strip(bits: fl.FloatBits) -> str:
 def bit_buttons(bits: fl.FloatBits, fmt: FloatFormat) -> None:
     dtype = fmt.name
     exponent_field = int(bits.exponent_bits, 2)
+    positions = st_fl.bit_positions(fmt)
     groups = {
-        "sign": (range(1), ["- (negative)"], f"Sign bit s = {bits.sign}"),
+        "sign": (["- (negative)"], f"Sign bit s = {bits.sign}"),
         "exponent": (
-            range(1, 1 + fmt.exponent_bits),
             [power_of_two(k) for k in range(fmt.exponent_bits - 1, -1, -1)],
             f"Exponent bits {bits.exponent_bits} = {exponent_field}"
             + (
@@ -261,23 +166,22 @@ def bit_buttons(bits: fl.FloatBits, fmt: FloatFormat) -> None:
             ),
         ),
         "fraction": (
-            range(1 + fmt.exponent_bits, fmt.total_bits),
             [power_of_two(-k) for k in range(1, fmt.fraction_bits + 1)],
             "Fraction bits"
             + (f": significand = {bits.significand}" if bits.significand is not None else ""),
         ),
     }
-    for name, (positions, labels, title) in groups.items():
-        key = f"fl.{name}.{dtype}"
-        ss[key] = [i for i in positions if bits.bits[i] == "1"]
-        names = dict(zip(positions, labels, strict=True))
+    st_fl.sync_bit_pills(ss, bits, fmt)
+    for name, (labels, title) in groups.items():
+        names = dict(zip(positions[name], labels, strict=True))
         st.pills(
             title,
-            list(positions),
+            list(positions[name]),
             selection_mode="multi",
             format_func=names.get,
-            key=key,
-            on_change=on_bit_click,
+            key=f"fl.{name}.{dtype}",
+            on_change=st_fl.on_bit_click,
+            args=(ss,),
             help="A filled button is a 1 bit; click to flip it. Each is labelled with its "
             "place value.",
         )
@@ -322,7 +226,8 @@ def bit_view() -> None:
     top[0].text_input(
         "Value x",
         key="fl.x",
-        on_change=on_x,
+        on_change=st_fl.on_x,
+        args=(ss,),
         help="A decimal such as 0.1, -2.5e-3 or 65504, a fraction such as 1/3, inf, -0 or nan.",
         persist_state="session",
     )
@@ -331,7 +236,8 @@ def bit_view() -> None:
         FORMAT_NAMES,
         key="fl.dtype",
         horizontal=True,
-        on_change=on_dtype,
+        on_change=st_fl.on_dtype,
+        args=(ss,),
         help="float16 and bfloat16 are the 16-bit formats of GPUs and TPUs; float32 is the "
         "usual training format; float64 is Python's float.",
         persist_state="session",
@@ -342,16 +248,16 @@ def bit_view() -> None:
     left.text_input(
         f"Hex pattern ({fmt.hex_digits} hex digits)",
         key="fl.hex",
-        on_change=on_pattern,
-        args=("fl.hex", fl.from_hex),
+        on_change=st_fl.on_pattern,
+        args=(ss, "hex", fl.from_hex),
         help="Type a bit pattern in hex, with or without 0x.",
         persist_state="session",
     )
     right.text_input(
         f"Bits ({fmt.total_bits}: sign, exponent, fraction)",
         key="fl.bits",
-        on_change=on_pattern,
-        args=("fl.bits", fl.from_bits),
+        on_change=st_fl.on_pattern,
+        args=(ss, "bits", fl.from_bits),
         help="Type 0s and 1s; spaces are ignored.",
         persist_state="session",
     )
@@ -380,9 +286,7 @@ def gaps() -> None:
     st.header("The gaps between numbers", divider="gray")
     dtype = ss["fl.dtype"]
     value = ss["fl.value"]
-    options = ("x", *roundoff.number_line_centres(dtype))
-    if ss.get("fl.centre") not in options:
-        ss["fl.centre"] = "x"
+    options = st_fl.centre_options(ss)
     centre = st.select_slider(
         f"Centre of the number line ({dtype})",
         options=options,
@@ -497,7 +401,6 @@ def limits() -> None:
 
 def gallery_input(entry: fl.GalleryEntry) -> float:
     key = f"fl.g.{entry.key}"
-    ss.setdefault(key, entry.default_input)
     if entry.log_scale:
         labels = roundoff.ladder_labels(entry.input_min, entry.input_max, entry.integer_input)
         return st.select_slider(
@@ -590,7 +493,6 @@ def gallery() -> None:
         "(a relative error above 1e-8), and inf and nan."
     )
     gallery_overview()
-    ss.setdefault("fl.gallery", fl.GALLERY[0].key)
     titles = {entry.key: entry.title for entry in fl.GALLERY}
     key = st.pills(
         "Move the input of one",
@@ -611,8 +513,4 @@ gaps()
 limits()
 gallery()
 
-write_params(
-    PAGE,
-    PARAMS,
-    roundoff.floats_query(roundoff.FloatsSettings(x=ss["fl.source"], dtype=ss["fl.dtype"])),
-)
+write_link(PAGE, SETTINGS, st_fl.current_values(ss))

@@ -2,55 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import streamlit as st
 
-from core.charts import LAPTOP, PROJECTOR, ChartStyle
+from core.charts import BROKEN_MARK, LAPTOP, PROJECTOR, ChartStyle
 
 PRESENT_KEY = "present"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
-_TABLE_CSS = """
-<style>
-div.lab-scroll { overflow-x: auto; }
-table.lab {
-  font-size: 0.9rem; border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums;
-}
-table.lab th, table.lab td {
-  border-bottom: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: right; white-space: nowrap;
-}
-table.lab th { background: #f3f4f6; white-space: nowrap; }
-table.lab td:first-child, table.lab th:first-child { text-align: left; }
-table.lab .broken { background: #F9D9A6; font-weight: 600; padding: 0 0.2rem; }
-/* A long exact value wraps rather than losing its last digits to an ellipsis. */
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
-  white-space: normal !important; overflow-wrap: anywhere; text-overflow: clip !important;
-}
-/* So does a long label, such as "Keras on probabilities (float32)". */
-[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
-  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-}
-/* Every chosen variant or model stays in view: the chips wrap instead of scrolling sideways. */
-[data-testid="stMultiSelect"] [role="group"]:has(> [data-testid="stMultiSelectTagsContainer"]) {
-  height: auto !important; max-height: none !important;
-}
-[data-testid="stMultiSelectTagsContainer"] {
-  flex-wrap: wrap !important; overflow: visible !important; height: auto !important;
-  mask-image: none !important; row-gap: 0.25rem;
-}
-</style>
-"""
 
-_PROJECTOR_CSS = """
-<style>
-html { font-size: 24px; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
-/* The sidebar lays out at the larger type in 17rem, then zooms to 3/4: its toggle's
-   label stays whole and the main column keeps the width of the laptop layout. */
-[data-testid="stSidebar"][data-collapsed="false"] {
-  width: 17rem !important; min-width: 17rem !important; max-width: 17rem !important;
-  zoom: 0.75;
-}
-</style>
-"""
+@functools.cache
+def stylesheet(name: str) -> str:
+    """Return a stylesheet of ``assets/`` as a ``<style>`` element (read once per process).
+
+    Parameters
+    ----------
+    name : str
+        The file name, such as ``"lab.css"``.
+
+    Returns
+    -------
+    str
+        Markup for `st.html`.
+    """
+    return f"<style>{(ASSETS / name).read_text(encoding='utf-8')}</style>"
 
 
 def require_navigation() -> None:
@@ -86,10 +63,10 @@ def presentation_toggle() -> bool:
         help="Larger text, charts, lines and markers for a projector. "
         "Kept in the link as present=1.",
     )
-    st.html(_TABLE_CSS)
+    st.html(stylesheet("lab.css"))
     if on:
         st.query_params[PRESENT_KEY] = "1"
-        st.html(_PROJECTOR_CSS)
+        st.html(stylesheet("projector.css"))
     elif PRESENT_KEY in st.query_params:
         del st.query_params[PRESENT_KEY]
     return on
@@ -98,6 +75,11 @@ def presentation_toggle() -> bool:
 def chart_style() -> ChartStyle:
     """Return the chart sizes for the current mode."""
     return PROJECTOR if st.session_state.get(PRESENT_KEY) else LAPTOP
+
+
+def _cell(text: str) -> str:
+    # A value that broke (inf, nan, 0 where it should not be) stands out beyond its mark.
+    return f'<span class="broken">{text}</span>' if text.endswith(BROKEN_MARK) else text
 
 
 def html_table(columns: dict[str, list[str]]) -> str:
@@ -115,25 +97,13 @@ def html_table(columns: dict[str, list[str]]) -> str:
     """
     head = "".join(f"<th>{title}</th>" for title in columns)
     rows = zip(*columns.values(), strict=True)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
     return (
         f'<div class="lab-scroll"><table class="lab"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
-
-
-_BAR_CSS = """
-<style>
-.lab-bars { display: grid; grid-template-columns: 3.2em 1fr 5.2em; gap: 0.15rem 0.5rem;
-  align-items: center; font-variant-numeric: tabular-nums; }
-.lab-bars .track { position: relative; height: 1.05rem; background: #f3f4f6; }
-.lab-bars .fill { position: absolute; top: 0; bottom: 0; background: #9ab7d3; }
-.lab-bars .top .fill { background: #0072B2; }
-.lab-bars .zero { position: absolute; top: -2px; bottom: -2px; border-left: 1px solid #555; }
-.lab-bars .value { text-align: right; }
-.lab-bars .top { font-weight: 700; }
-</style>
-"""
 
 
 def html_bars(
@@ -175,7 +145,7 @@ def html_bars(
             f'width:{right - left:.2f}%"></div><div class="zero" style="left:{zero:.2f}%">'
             f'</div></div><div class="value{top}">{text}</div>'
         )
-    return f'{_BAR_CSS}<p><strong>{title}</strong></p><div class="lab-bars">{"".join(rows)}</div>'
+    return f'<p><strong>{title}</strong></p><div class="lab-bars">{"".join(rows)}</div>'
 
 
 def url_notices(notices: list[str]) -> None:

@@ -250,3 +250,30 @@ def _ink_from_gray(gray: NDArray[np.float32] | tuple[NDArray, NDArray]) -> NDArr
     floor = paper_level + PAPER_MARGIN * (strongest - paper_level)
     ink = (darkness - floor) / (strongest - floor)
     return np.ascontiguousarray(np.clip(ink, 0, 1), dtype=np.float32)
+
+
+def enlarge(image: NDArray, pixel_max: int, size: int, dark_ink: bool = False) -> NDArray[np.uint8]:
+    """Return a small digit image scaled up by whole pixels, for a screen.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        A 2-D image with values 0 to `pixel_max` (ink high).
+    pixel_max : int
+        Its data set's largest pixel value.
+    size : int
+        The wanted side, in screen pixels; each pixel becomes a block of
+        ``size // side`` (no smoothing: the student sees the network's pixels).
+    dark_ink : bool, optional
+        Dark ink on white, as on paper; by default white ink on black, as the
+        network's input.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` gray levels.
+    """
+    scale = max(1, size // image.shape[0])
+    ink = np.kron(np.clip(image.astype(np.float32) / pixel_max, 0, 1), np.ones((scale, scale)))
+    levels = (1 - ink if dark_ink else ink) * 255
+    return np.rint(levels).astype(np.uint8)

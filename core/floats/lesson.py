@@ -1,16 +1,14 @@
 """What the floating-point round-off page needs beyond :mod:`core.floats.bits`.
 
-Its URL parameters (read without ever raising), the input ladders of its
-sliders, the data of its number line and gap staircase, the plain sentences
-that name special values, and the softmax presets that cross each format's
-``log(max)``.
+The input ladders of its sliders, the data of its number line and gap staircase,
+the plain sentences that name special values, and the softmax presets that cross
+each format's ``log(max)``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -23,103 +21,15 @@ from core.floats.bits import (
     Kind,
     cancellation_sweep,
     evaluate_gallery_entry,
-    parse_value,
     representable_values_around,
 )
 from core.numerics.formats import FORMAT_NAMES, FormatName, get_format, round_to_format
 from core.numerics.limits import format_limits
 from core.numerics.text import format_float, value_text
-
-DEFAULT_X = "0.1"
-"""The value the bit view opens with."""
-
-DEFAULT_FORMAT: FormatName = "float64"
-"""The format the page opens with: Python's float, the course's numbers."""
+from core.softmax.settings import SETTINGS as SOFTMAX_SETTINGS
 
 NUMBER_LINE_RANGE = (1e-8, 1e16)
 """Powers of ten offered as number line centres, where the format reaches them."""
-
-
-@dataclass(frozen=True)
-class FloatsSettings:
-    """The page's shareable state, as kept in the URL.
-
-    Attributes
-    ----------
-    x : str
-        The value to dissect, as typed (a number `core.floats.parse_value` reads).
-    dtype : str
-        One of `core.floats.FORMAT_NAMES`.
-    notices : tuple of str
-        One sentence per URL value that could not be used.
-    """
-
-    x: str = DEFAULT_X
-    dtype: FormatName = DEFAULT_FORMAT
-    notices: tuple[str, ...] = field(default=(), compare=False)
-
-
-def _last(value: str | list[str] | None) -> str | None:
-    if isinstance(value, list):
-        return value[-1] if value else None
-    return value
-
-
-def parse_floats_query(params: Mapping[str, str | list[str]]) -> FloatsSettings:
-    """Read the page's settings from URL query parameters.
-
-    Parameters
-    ----------
-    params : mapping
-        Query parameters; ``x`` and ``dtype`` are read, others ignored.
-
-    Returns
-    -------
-    FloatsSettings
-        Usable settings. A value that cannot be used is replaced by its default
-        and explained in ``notices``; nothing raises. A number beyond the
-        format's range is usable: it rounds to inf or 0, as the page shows.
-    """
-    notices: list[str] = []
-    dtype = _last(params.get("dtype"))
-    if dtype is None:
-        dtype = DEFAULT_FORMAT
-    elif dtype not in FORMAT_NAMES:
-        notices.append(
-            f"dtype={dtype[:20]!r} is not one of {', '.join(FORMAT_NAMES)}; using {DEFAULT_FORMAT}."
-        )
-        dtype = DEFAULT_FORMAT
-    x = _last(params.get("x"))
-    if x is None:
-        x = DEFAULT_X
-    else:
-        try:
-            x = parse_value(x, dtype).text
-        except ValueError as error:
-            notices.append(f"x: {error} Showing {DEFAULT_X} instead.")
-            x = DEFAULT_X
-    return FloatsSettings(x=x, dtype=dtype, notices=tuple(notices))
-
-
-def floats_query(settings: FloatsSettings) -> dict[str, str]:
-    """Return the URL query parameters for `settings`, omitting defaults.
-
-    Parameters
-    ----------
-    settings : FloatsSettings
-        The page's state.
-
-    Returns
-    -------
-    dict
-        Parameters that `parse_floats_query` reads back to equal settings.
-    """
-    query: dict[str, str] = {}
-    if settings.x != DEFAULT_X:
-        query["x"] = settings.x
-    if settings.dtype != DEFAULT_FORMAT:
-        query["dtype"] = settings.dtype
-    return query
 
 
 def log_ladder(low: float, high: float, integer: bool = False) -> tuple[float, ...]:
@@ -404,7 +314,9 @@ class OverflowPreset:
     @property
     def query(self) -> dict[str, str]:
         """The softmax page's URL parameters, ``z`` and ``dtype``."""
-        return {"z": ",".join(format_float(z) for z in self.logits), "dtype": self.softmax_dtype}
+        values = {**SOFTMAX_SETTINGS.defaults(), "z": self.logits, "dtype": self.softmax_dtype}
+        # The format is named even at its default: the link says what it shows.
+        return {**SOFTMAX_SETTINGS.to_query(values), "dtype": self.softmax_dtype}
 
 
 OVERFLOW_PRESETS: dict[str, OverflowPreset] = {

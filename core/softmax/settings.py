@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from core.numerics.formats import DEFAULT_DTYPE, DTYPE_NAMES, DTypeName
+from core.settings import Setting, SettingsTable, Values, choice, integer, shortest
 
 MIN_CLASSES = 2
 MAX_CLASSES = 10
@@ -26,6 +26,7 @@ TEMPERATURE_MAX = 100.0
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 Mode = Literal["multi", "binary"]
+MODES: tuple[Mode, ...] = ("multi", "binary")
 
 
 def parse_number(token: str, what: str = "value") -> float:
@@ -128,12 +129,7 @@ def format_logit_list(values: list[float]) -> str:
     str
         ``"2, 1, 0.1"``: reads back to the same floats with `parse_logit_list`.
     """
-    return ", ".join(_shortest(v) for v in values)
-
-
-def _shortest(v: float) -> str:
-    text = repr(float(v))
-    return text[:-2] if text.endswith(".0") else text
+    return ", ".join(shortest(v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -159,85 +155,9 @@ class SoftmaxSettings:
     dtype: DTypeName = DEFAULT_DTYPE
     temperature: float = 1.0
     mode: Mode = "multi"
-    notices: tuple[str, ...] = field(default=(), compare=False)
 
 
 DEFAULT_BINARY_LOGIT = 3.0
-
-
-def _first(value: str | list[str] | None) -> str | None:
-    if isinstance(value, list):
-        return value[-1] if value else None
-    return value
-
-
-def parse_softmax_query(params: Mapping[str, str | list[str]]) -> SoftmaxSettings:
-    """Read the softmax page's settings from URL query parameters.
-
-    Parameters
-    ----------
-    params : mapping
-        Query parameters (``z``, ``y``, ``dtype``, ``T``, ``mode``); other keys
-        are ignored.
-
-    Returns
-    -------
-    SoftmaxSettings
-        Valid settings. Each unusable value is replaced by its default and
-        explained in ``notices``; nothing raises.
-    """
-    notices: list[str] = []
-    defaults = SoftmaxSettings()
-
-    mode = _first(params.get("mode"))
-    if mode is None:
-        mode = defaults.mode
-    elif mode not in ("multi", "binary"):
-        notices.append(f"mode={mode[:20]!r} is not multi or binary; showing multi-class.")
-        mode = defaults.mode
-
-    dtype = _first(params.get("dtype"))
-    if dtype is None:
-        dtype = defaults.dtype
-    elif dtype not in DTYPE_NAMES:
-        notices.append(
-            f"dtype={dtype[:20]!r} is not one of {', '.join(DTYPE_NAMES)}; using float32."
-        )
-        dtype = defaults.dtype
-
-    z_default = (DEFAULT_BINARY_LOGIT,) if mode == "binary" else defaults.z
-    z_text = _first(params.get("z"))
-    z = z_default
-    if z_text is not None:
-        try:
-            if mode == "binary":
-                z = (parse_number(z_text, "logit"),)
-            else:
-                z = tuple(parse_logit_list(z_text))
-        except ValueError as error:
-            notices.append(f"z: {error}; using the default logits.")
-
-    n_classes = 2 if mode == "binary" else len(z)
-    y = defaults.y
-    y_text = _first(params.get("y"))
-    if y_text is not None:
-        if y_text.strip().isdigit() and int(y_text) < n_classes:
-            y = int(y_text)
-        else:
-            what = "label" if mode == "binary" else "true class"
-            notices.append(f"y={y_text[:20]!r} is not a {what} from 0 to {n_classes - 1}; using 0.")
-
-    temperature = defaults.temperature
-    t_text = _first(params.get("T"))
-    if t_text is not None:
-        try:
-            temperature = parse_temperature(t_text)
-        except ValueError as error:
-            notices.append(f"T: {error}; using 1.")
-
-    return SoftmaxSettings(
-        z=z, y=y, dtype=dtype, temperature=temperature, mode=mode, notices=tuple(notices)
-    )
 
 
 def parse_temperature(text: str) -> float:
@@ -267,35 +187,6 @@ def parse_temperature(text: str) -> float:
             f"temperature {value:g} is outside {TEMPERATURE_MIN:g} to {TEMPERATURE_MAX:g}"
         )
     return value
-
-
-def softmax_query(settings: SoftmaxSettings) -> dict[str, str]:
-    """Return the URL query parameters for `settings`, omitting defaults.
-
-    Parameters
-    ----------
-    settings : SoftmaxSettings
-        Current page settings.
-
-    Returns
-    -------
-    dict
-        Parameters that `parse_softmax_query` reads back to equal settings.
-    """
-    defaults = SoftmaxSettings()
-    query: dict[str, str] = {}
-    if settings.mode != defaults.mode:
-        query["mode"] = settings.mode
-    z_default = (DEFAULT_BINARY_LOGIT,) if settings.mode == "binary" else defaults.z
-    if settings.z != z_default:
-        query["z"] = ",".join(_shortest(v) for v in settings.z)
-    if settings.y != defaults.y:
-        query["y"] = str(settings.y)
-    if settings.dtype != defaults.dtype:
-        query["dtype"] = settings.dtype
-    if settings.temperature != defaults.temperature:
-        query["T"] = _shortest(settings.temperature)
-    return query
 
 
 @dataclass(frozen=True)
@@ -379,19 +270,42 @@ def preset_by_key(key: str) -> Preset:
     raise KeyError(key)
 
 
-def with_notices(settings: SoftmaxSettings, *notices: str) -> SoftmaxSettings:
-    """Return `settings` with extra notices appended.
+def _default_logits(values: Values) -> tuple[float, ...]:
+    return (DEFAULT_BINARY_LOGIT,) if values["mode"] == "binary" else SoftmaxSettings().z
 
-    Parameters
-    ----------
-    settings : SoftmaxSettings
-        The settings.
-    *notices : str
-        Messages to add.
 
-    Returns
-    -------
-    SoftmaxSettings
-        A copy with the notices.
-    """
-    return replace(settings, notices=settings.notices + notices)
+def _parse_logits(text: str, values: Values) -> tuple[float, ...]:
+    if values["mode"] == "binary":
+        return (parse_number(text, "logit"),)
+    return tuple(parse_logit_list(text))
+
+
+def _parse_class(text: str, values: Values) -> int:
+    n_classes = 2 if values["mode"] == "binary" else len(values["z"])
+    what = "label" if values["mode"] == "binary" else "true class"
+    try:
+        return integer(0, n_classes - 1)(text, values)
+    except ValueError:
+        raise ValueError(f"choose a {what} from 0 to {n_classes - 1}") from None
+
+
+def _logits_text(z: tuple[float, ...]) -> str:
+    return ",".join(shortest(v) for v in z)
+
+
+SETTINGS = SettingsTable(
+    (
+        Setting("mode", "mode", SoftmaxSettings.mode, choice(MODES)),
+        Setting("z", "z", _default_logits, _parse_logits, _logits_text, format_logit_list),
+        Setting("y", "y", SoftmaxSettings.y, _parse_class),
+        Setting("dtype", "dtype", SoftmaxSettings.dtype, choice(DTYPE_NAMES)),
+        Setting(
+            "temperature",
+            "T",
+            SoftmaxSettings.temperature,
+            lambda text, values: parse_temperature(text),
+            shortest,
+        ),
+    )
+)
+"""The softmax page's URL: ``z``, ``y``, ``dtype``, ``T`` and ``mode``."""

@@ -855,3 +855,38 @@ def flatten_images(x: np.ndarray, scale: Scale, pixel_max: int) -> np.ndarray:
     if scale == "max":
         rows /= np.float32(pixel_max)
     return rows
+
+
+UPLOADS_FOLDER = "softmax-lab-uploads"
+"""Where uploaded MNIST files are kept, inside the Keras cache folder."""
+
+
+def store_uploaded_mnist(content: bytes, cache: Path | None = None) -> tuple[Dataset, str]:
+    """Check an uploaded ``mnist.npz`` and keep it where a training worker can read it.
+
+    Parameters
+    ----------
+    content : bytes
+        The uploaded file.
+    cache : Path, optional
+        The Keras cache folder (`keras_cache_dir` by default).
+
+    Returns
+    -------
+    dataset : Dataset
+        The checked data.
+    path : str
+        The kept file, named by its content's hash (an upload of the same file
+        is kept once).
+
+    Raises
+    ------
+    ValueError
+        As `load_mnist_npz`, before anything is written.
+    """
+    dataset = load_mnist_npz(content, label="uploaded mnist.npz")
+    folder = (cache or keras_cache_dir()) / UPLOADS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"mnist-{hashlib.sha256(content).hexdigest()[:16]}.npz"
+    path.write_bytes(content)
+    return dataset, str(path)

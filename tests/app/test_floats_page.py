@@ -89,7 +89,7 @@ def test_cancellation_grows_with_n():
         ({"x": "1" * 500}, "500 characters long", "0.1", "float64"),
         ({"x": "1/0"}, "divides by zero", "0.1", "float64"),
         ({"x": "0x3C00", "dtype": "float16"}, "is not a number", "0.1", "float16"),
-        ({"dtype": "float8"}, "'float8' is not one of", "0.1", "float64"),
+        ({"dtype": "float8"}, "dtype='float8': choose one of", "0.1", "float64"),
         ({"dtype": "int32", "x": "2"}, "using float64", "2", "float64"),
     ],
 )

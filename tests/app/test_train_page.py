@@ -202,7 +202,7 @@ def test_a_dead_worker_is_reported_and_training_can_start_again():
 
     at = start_long_run()
     run_until(at, lambda a: progress_text(a).startswith("running"))
-    job = worker_pool().get(at.session_state["tr.job"])
+    job = worker_pool().get(at.session_state["tr.job"]["id"])
     busy = [w.process.pid for w in worker_pool()._workers if w.job is job]
     os.kill(busy[0], signal.SIGKILL)
     run_until(at, lambda a: "Training failed" in texts(a.error))
@@ -236,7 +236,7 @@ def test_a_job_keeps_running_while_the_student_visits_another_page():
     at = start_long_run()
     run_until(at, lambda a: a.session_state["tr.history"].progress.get("step", 0) > 0)
     step = at.session_state["tr.history"].progress["step"]
-    job = worker_pool().get(at.session_state["tr.job"])
+    job = worker_pool().get(at.session_state["tr.job"]["id"])
     at.switch_page("pages/softmax.py")
     at.run()
     # Polled with a deadline, not a fixed sleep: while the student is away, nothing runs the

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from core.floats import bits as fl
 from core.floats import lesson as roundoff
-from core.floats.lesson import FloatsSettings, floats_query, parse_floats_query
+from core.floats.settings import SETTINGS
 from core.numerics.formats import FORMAT_NAMES, round_to_format
 from core.numerics.limits import format_limits
 from core.numerics.text import format_value, value_text
-from core.softmax.settings import parse_softmax_query
+from core.softmax.settings import SETTINGS as SOFTMAX_SETTINGS
 
 DTYPES = {
     "float16": np.dtype(np.float16),
@@ -27,8 +27,8 @@ DTYPES = {
 
 
 def test_query_defaults():
-    assert parse_floats_query({}) == FloatsSettings("0.1", "float64")
-    assert floats_query(FloatsSettings()) == {}
+    assert SETTINGS.from_query({}) == ({"dtype": "float64", "x": "0.1"}, [])
+    assert SETTINGS.to_query(SETTINGS.defaults()) == {}
 
 
 @pytest.mark.parametrize(
@@ -42,32 +42,30 @@ def test_query_defaults():
     ],
 )
 def test_query_values(params, x, dtype):
-    settings = parse_floats_query(params)
-    assert (settings.x, settings.dtype, settings.notices) == (x, dtype, ())
+    assert SETTINGS.from_query(params) == ({"dtype": dtype, "x": x}, [])
 
 
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"x": "abc"}, "x: 'abc' is not a number"),
-        ({"x": ""}, "x: Type a number"),
+        ({"x": "abc"}, "x='abc': 'abc' is not a number"),
+        ({"x": ""}, "x='': Type a number"),
         ({"x": "9" * 1000}, "1000 characters long"),
         ({"x": "1/0"}, "divides by zero"),
         ({"x": []}, None),
-        ({"dtype": "float8"}, "dtype='float8' is not one of float16, bfloat16, float32, float64"),
-        ({"dtype": "f" * 50}, "dtype='ffffffffffffffffffff' is not one of"),
+        ({"dtype": "float8"}, "dtype='float8': choose one of float16, bfloat16, float32, float64"),
+        ({"dtype": "f" * 50}, "dtype='ffffffffffffffffffff…': choose one of"),
     ],
 )
 def test_bad_query_values_fall_back_with_a_notice(params, fragment):
-    settings = parse_floats_query(params)
-    assert settings.x == "0.1" or "x" not in params
-    assert settings.dtype == "float64"
+    values, notices = SETTINGS.from_query(params)
+    assert values == {"dtype": "float64", "x": "0.1"}
     if fragment is None:
-        assert settings.notices == ()
+        assert notices == []
     else:
-        (notice,) = settings.notices
+        (notice,) = notices
         assert fragment in notice
-        assert notice.endswith(("Showing 0.1 instead.", "using float64."))
+        assert notice.endswith(("using 0.1.", "using float64."))
 
 
 @given(
@@ -75,16 +73,15 @@ def test_bad_query_values_fall_back_with_a_notice(params, fragment):
     st.floats(allow_nan=True, allow_infinity=True),
 )
 def test_query_round_trip(dtype, x):
-    text = format_value(x, dtype)
-    settings = FloatsSettings(text, dtype)
-    assert parse_floats_query(floats_query(settings)) == settings
+    values = {"dtype": dtype, "x": format_value(x, dtype)}
+    assert SETTINGS.from_query(SETTINGS.to_query(values)) == (values, [])
 
 
 @given(st.text(max_size=200), st.text(max_size=30))
 def test_query_never_raises(x, dtype):
-    settings = parse_floats_query({"x": x, "dtype": dtype})
-    assert settings.dtype in FORMAT_NAMES
-    fl.parse_value(settings.x, settings.dtype)
+    values, _ = SETTINGS.from_query({"x": x, "dtype": dtype})
+    assert values["dtype"] in FORMAT_NAMES
+    fl.parse_value(values["x"], values["dtype"])
 
 
 def test_log_ladder():
@@ -242,9 +239,9 @@ def test_overflow_presets_cross_log_max(name):
     assert max(preset.logits) > format_limits(name).log_largest
     assert max(preset.logits) > format_limits(preset.softmax_dtype).log_largest
     # The link must open the softmax page as it is, with no notice.
-    settings = parse_softmax_query(preset.query)
-    assert settings.notices == ()
-    assert settings.z == preset.logits and settings.dtype == preset.softmax_dtype
+    values, notices = SOFTMAX_SETTINGS.from_query(preset.query)
+    assert notices == []
+    assert values["z"] == preset.logits and values["dtype"] == preset.softmax_dtype
 
 
 def test_overflow_preset_queries():

@@ -55,23 +55,31 @@ def test_format_logit_list_reads_back(values):
     assert inputs.parse_logit_list(inputs.format_logit_list(values)) == values
 
 
+def read(params):
+    values, notices = inputs.SETTINGS.from_query(params)
+    return inputs.SoftmaxSettings(**values), notices
+
+
+def query(settings: inputs.SoftmaxSettings) -> dict[str, str]:
+    return inputs.SETTINGS.to_query({n: getattr(settings, n) for n in inputs.SETTINGS.by_name})
+
+
 def test_query_defaults_and_round_trip():
-    settings = inputs.parse_softmax_query({})
+    settings, notices = read({})
     assert settings == inputs.SoftmaxSettings()
-    assert settings.notices == ()
-    assert inputs.softmax_query(settings) == {}
+    assert notices == []
+    assert query(settings) == {}
     custom = inputs.SoftmaxSettings(z=(1000.0, 999.0, 998.0), y=2, dtype="float16", temperature=2.5)
-    query = inputs.softmax_query(custom)
-    assert query == {"z": "1000,999,998", "y": "2", "dtype": "float16", "T": "2.5"}
-    assert inputs.parse_softmax_query(query) == custom
+    assert query(custom) == {"z": "1000,999,998", "y": "2", "dtype": "float16", "T": "2.5"}
+    assert read(query(custom)) == (custom, [])
 
 
 def test_binary_query():
-    settings = inputs.parse_softmax_query({"mode": "binary", "z": "40", "y": "1"})
+    settings, _ = read({"mode": "binary", "z": "40", "y": "1"})
     assert settings.z == (40.0,) and settings.y == 1 and settings.mode == "binary"
-    assert inputs.parse_softmax_query(inputs.softmax_query(settings)) == settings
-    bad = inputs.parse_softmax_query({"mode": "binary", "y": "2"})
-    assert bad.y == 0 and "label" in bad.notices[0]
+    assert read(query(settings)) == (settings, [])
+    bad, notices = read({"mode": "binary", "y": "2"})
+    assert bad.y == 0 and "label" in notices[0]
 
 
 @pytest.mark.parametrize(
@@ -92,19 +100,19 @@ def test_binary_query():
     ],
 )
 def test_bad_query_values_fall_back_with_a_notice(params, field, default, fragment):
-    settings = inputs.parse_softmax_query(params)
+    settings, notices = read(params)
     assert getattr(settings, field) == default
-    assert len(settings.notices) == 1
-    assert fragment in settings.notices[0]
+    assert len(notices) == 1
+    assert fragment in notices[0]
 
 
 def test_repeated_query_values_use_the_last():
-    assert inputs.parse_softmax_query({"dtype": ["float16", "float64"]}).dtype == "float64"
+    assert read({"dtype": ["float16", "float64"]})[0].dtype == "float64"
 
 
 @given(st.dictionaries(st.sampled_from(["z", "y", "dtype", "T", "mode", "x"]), st.text()))
 def test_any_query_gives_valid_settings(params):
-    settings = inputs.parse_softmax_query(params)
+    settings, _ = read(params)
     n = 2 if settings.mode == "binary" else len(settings.z)
     assert 0 <= settings.y < n
     assert inputs.TEMPERATURE_MIN <= settings.temperature <= inputs.TEMPERATURE_MAX

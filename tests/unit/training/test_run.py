@@ -18,15 +18,21 @@ from core.jobs.pool import JobStatus, WorkerPool
 from core.training import data as data
 from core.training import network as nets
 from core.training import run as training
-from core.training.run import (
-    PRESETS,
-    TRAIN_PARAMS,
-    TrainConfig,
-    divergence_message,
-    parse_train_query,
-    train_query,
-)
+from core.training.run import TrainConfig, divergence_message
+from core.training.settings import BATCH_SIZES, LEARNING_RATES, PRESETS, SETTINGS
 from tests.unit.helpers import wait_for
+
+TRAIN_PARAMS = SETTINGS.keys
+
+
+def parse_train_query(params):
+    values, notices = SETTINGS.from_query(params)
+    return TrainConfig(**values), notices
+
+
+def train_query(config: TrainConfig) -> dict[str, str]:
+    return SETTINGS.to_query({name: getattr(config, name) for name in SETTINGS.by_name})
+
 
 # --- TrainConfig --------------------------------------------------------------------
 
@@ -216,8 +222,8 @@ def test_any_query_gives_a_valid_config(params):
 @given(
     st.lists(st.sampled_from("ABCD"), min_size=1, max_size=4, unique=True),
     st.sampled_from(["uci-digits", "mnist"]),
-    st.sampled_from(training.LEARNING_RATES),
-    st.sampled_from(training.BATCH_SIZES),
+    st.sampled_from(LEARNING_RATES),
+    st.sampled_from(BATCH_SIZES),
     st.integers(1, 100),
     st.integers(0, 2**31 - 1),
     st.sampled_from(["max", "raw"]),

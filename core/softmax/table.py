@@ -1,0 +1,56 @@
+"""The softmax lesson's per-class table: every step of both softmaxes, as text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.charts import BROKEN_MARK
+from core.numerics.text import format_error, format_exact, format_float
+from core.softmax.report import SoftmaxReport
+
+
+def flagged(value: float | np.floating) -> str:
+    """Return a value's shortest text, marked with `BROKEN_MARK` when it is broken.
+
+    Parameters
+    ----------
+    value : float or numpy floating
+        An exponential or a probability.
+
+    Returns
+    -------
+    str
+        The text, with the mark for ``inf``, ``-inf``, ``nan`` and 0.
+    """
+    text = format_float(value)
+    broken = text in ("inf", "-inf", "nan") or value == 0
+    return text + BROKEN_MARK if broken else text
+
+
+def per_class_columns(report: SoftmaxReport) -> dict[str, list[str]]:
+    """Return the per-class table: logits, exponentials, probabilities and their errors.
+
+    Parameters
+    ----------
+    report : SoftmaxReport
+        The page's computation.
+
+    Returns
+    -------
+    dict
+        Column title to one text cell per class.
+    """
+    return {
+        "class": [f"{i}" + (" (true)" if i == report.y else "") for i in range(report.logits.size)],
+        "z": [format_float(v) for v in report.logits],
+        "exp(z)": [flagged(v) for v in report.exp_logits],
+        "z − max(z)": [format_float(v) for v in report.shifted],
+        "exp(z − max(z))": [format_float(v) for v in report.exp_shifted],
+        "naive p": [flagged(v) for v in report.p_naive],
+        "stable p": [flagged(v) for v in report.p_stable],
+        "exact p": [format_exact(v) for v in report.p_exact],
+        "naive rel. err": [format_error(e) for e in report.naive_rel],
+        "naive ULP": [format_error(e) for e in report.naive_ulp],
+        "stable rel. err": [format_error(e) for e in report.stable_rel],
+        "stable ULP": [format_error(e) for e in report.stable_ulp],
+    }

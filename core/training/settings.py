@@ -1,0 +1,132 @@
+"""The train page's settings: the shareable ones in its URL, presets, and typed layer sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.settings import (
+    Setting,
+    SettingsTable,
+    Values,
+    choice,
+    integer,
+    nearest_choice,
+    real,
+    shortest,
+)
+from core.training.network import NetworkSpec
+from core.training.run import VARIANTS, TrainConfig
+
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+
+
+BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ready-made training setup.
+
+    Attributes
+    ----------
+    key, label : str
+        Identifier and button text.
+    lesson : str
+        What to watch for.
+    config : TrainConfig
+        The setup.
+    """
+
+    key: str
+    label: str
+    lesson: str
+    config: TrainConfig
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "course",
+        "The course",
+        "The course's setup: 25-15-10 with ReLU, Adam at 1e-3, batch 32, softmax layer (A) "
+        "against linear output with from_logits=True (C). On MNIST they learn alike.",
+        TrainConfig(variants=("A", "C"), data="mnist", learning_rate=1e-3, epochs=5),
+    ),
+    Preset(
+        "push",
+        "Push the logits",
+        "Raw pixel values and large initial weights: logits pass 88.72 at once and the "
+        "hand-written softmax (B) returns nan, while from logits (C) keeps a finite loss "
+        "and goes on training, slowly: raw pixels are a poor scale for the inputs.",
+        TrainConfig(
+            variants=("B", "C"), scale="raw", init_scale=2.0, learning_rate=3e-3, epochs=20
+        ),
+    ),
+    Preset(
+        "quick",
+        "Quick",
+        "A few seconds on the embedded digits: all four variants from the same start.",
+        TrainConfig(variants=("A", "B", "C", "D"), learning_rate=1e-2, epochs=10),
+    ),
+)
+
+
+def _parse_variants(text: str, values: Values) -> tuple[str, ...]:
+    keys = tuple(dict.fromkeys(k.strip().upper() for k in text.split(",") if k.strip()))
+    if not keys or any(k not in VARIANTS for k in keys):
+        raise ValueError(f"choose a list of {', '.join(VARIANTS)}")
+    return keys
+
+
+SETTINGS = SettingsTable(
+    (
+        Setting("variants", "variant", TrainConfig.variants, _parse_variants, ",".join, ",".join),
+        Setting("data", "data", TrainConfig.data, choice(("uci-digits", "mnist"))),
+        Setting(
+            "learning_rate",
+            "lr",
+            TrainConfig.learning_rate,
+            nearest_choice(real(1e-5, 10.0), LEARNING_RATES, log=True),
+            shortest,
+        ),
+        Setting(
+            "batch_size",
+            "batch",
+            TrainConfig.batch_size,
+            nearest_choice(integer(1, 4096), BATCH_SIZES),
+        ),
+        Setting("epochs", "epochs", TrainConfig.epochs, integer(1, 100)),
+        Setting("seed", "seed", TrainConfig.seed, integer(0, 2**31 - 1)),
+        Setting("scale", "scale", TrainConfig.scale, choice(("max", "raw"))),
+    )
+)
+"""The train page's URL:
+``variant``, ``data``, ``lr``, ``batch``, ``epochs``, ``seed``, ``scale``."""
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """Read typed hidden layer sizes such as ``"25, 15"``.
+
+    Parameters
+    ----------
+    text : str
+        Whole numbers separated by commas, semicolons or spaces.
+
+    Returns
+    -------
+    tuple of int
+        The sizes.
+
+    Raises
+    ------
+    ValueError
+        For text that is not whole numbers, or sizes the network does not take.
+    """
+    parts = [p for p in text.replace(";", ",").replace(" ", ",").split(",") if p]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"hidden sizes are whole numbers such as 25, 15; got {text[:30]!r}"
+        ) from None
+    NetworkSpec(64, sizes)
+    return sizes
