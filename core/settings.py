@@ -38,6 +38,44 @@ class Replaced(ValueError):  # noqa: N818 - a fallback with a value, not only an
 
 
 @dataclass(frozen=True)
+class Control:
+    """How a page shows one of its values: the widget, its label and its choices.
+
+    Plain data: `ui.binding.control` draws it with Streamlit, bound to the
+    session key ``"<prefix>.<name>"``.
+
+    Attributes
+    ----------
+    widget : str
+        ``"radio"``, ``"selectbox"``, ``"select_slider"``, ``"multiselect"``,
+        ``"pills"``, ``"slider"``, ``"number_input"``, ``"text_input"`` or
+        ``"toggle"``.
+    label : str
+        What the control is called on screen.
+    options : sequence, optional
+        The choices of a choosing widget.
+    labels : mapping or callable, optional
+        How each choice is written (a mapping of choice to text, or a function).
+    help : str, optional
+        The tooltip.
+    low, high, step : float, optional
+        Range and step of a number or a slider.
+    horizontal : bool, optional
+        Radio buttons side by side.
+    """
+
+    widget: str
+    label: str
+    options: Sequence[Any] = ()
+    labels: Mapping[Any, str] | Callable[[Any], str] | None = None
+    help: str | None = None
+    low: float | None = None
+    high: float | None = None
+    step: float | None = None
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
 class Setting:
     """One setting of a page.
 

@@ -9,13 +9,12 @@ from core.training import settings as ts
 from core.training import state as tr
 from core.training.history import downsample
 from core.training.models import evaluate, weights_from_npz, weights_to_npz
-from core.training.network import ACTIVATIONS
 from core.training.readable import readable_source
 from core.training.results import models_from_run, run_model_names, variant_label
 from core.training.run import TRAIN_TASK, VARIANTS
-from ui.binding import read_link, session, write_link
+from ui.binding import control, read_link, session, write_link
 from ui.layout import chart_style, preset_buttons, require_navigation, url_notices
-from ui.workers import current_job, start_job, watch_job, worker_pool
+from ui.workers import current_job, job_buttons, start_job, watch_job
 
 PAGE = "train"
 JOB = "tr.job"
@@ -62,12 +61,6 @@ def start_training() -> None:
     tr.on_started(ss)
 
 
-def control(action: str) -> None:
-    job, _ = current_job(JOB)
-    if job is not None:
-        getattr(worker_pool(), action)(job.id)
-
-
 st.title("Train the network live")
 st.markdown(
     "The course's network, `Dense(25, relu) → Dense(15, relu) → Dense(10)`, trained in a "
@@ -81,14 +74,7 @@ preset_buttons(ts.PRESETS, "tr", lambda key: tr.on_preset(ss, key, mnist is not 
 left, right = st.columns(2)
 with left:
     st.subheader("Data")
-    st.radio(
-        "Data set",
-        ["uci-digits", "mnist"],
-        format_func={"uci-digits": "Embedded UCI digits (8×8)", "mnist": "MNIST (28×28)"}.get,
-        key="tr.data",
-        horizontal=True,
-        persist_state="session",
-    )
+    control(tr.PREFIX, "data", ts.CONTROLS["data"])
     if ss["tr.data"] == "mnist" and mnist is None:
         st.warning("MNIST is not available, so training uses the embedded digits.")
         for line in mnist_notes:
@@ -106,24 +92,11 @@ with left:
                 st.error(f"That file cannot be used: {error}.")
     shown = mnist[0] if ss["tr.data"] == "mnist" and mnist is not None else data.load_uci_digits()
     st.caption(shown.describe())
-    st.number_input(
-        "Training subset size (0: all)",
-        min_value=0,
-        max_value=shown.n_train,
-        step=100,
-        key="tr.n_train",
-        persist_state="session",
-    )
+    control(tr.PREFIX, "n_train", ts.CONTROLS["n_train"], max_value=shown.n_train)
 with right:
     st.subheader("Variants")
-    st.multiselect(
-        "Output and loss (several: compare side by side)",
-        list(VARIANTS),
-        format_func=variant_label,
-        key="tr.variants",
-        persist_state="session",
-    )
-    st.toggle("D uses the naive softmax (no max shift)", key="tr.naive", persist_state="session")
+    control(tr.PREFIX, "variants", ts.CONTROLS["variants"])
+    control(tr.PREFIX, "naive", ts.CONTROLS["naive"])
     with st.expander("What each variant is"):
         for variant in VARIANTS.values():
             st.markdown(
@@ -133,50 +106,13 @@ with right:
         st.code(readable_source(), language="python")
 
 st.subheader("Knobs")
-k = st.columns(4)
-k[0].radio(
-    "Optimizer",
-    ["adam", "sgd"],
-    format_func={"adam": "Adam", "sgd": "SGD"}.get,
-    key="tr.optimizer",
-    horizontal=True,
-    persist_state="session",
-)
-k[1].select_slider(
-    "Learning rate",
-    ts.LEARNING_RATES,
-    format_func=lambda r: f"{r:g}",
-    key="tr.lr",
-    persist_state="session",
-)
-k[2].select_slider("Batch size", ts.BATCH_SIZES, key="tr.batch", persist_state="session")
-k[3].number_input("Epochs", min_value=1, max_value=100, key="tr.epochs", persist_state="session")
-k = st.columns(4)
-k[0].radio(
-    "Input scaling",
-    ["max", "raw"],
-    format_func={"max": "÷ max pixel", "raw": "raw pixels"}.get,
-    key="tr.scale",
-    horizontal=True,
-    persist_state="session",
-    help="Raw pixel values (0-255 on MNIST) make the logits explode.",
-)
-k[1].number_input(
-    "Initial weight scale",
-    min_value=0.1,
-    max_value=10.0,
-    step=0.1,
-    key="tr.init_scale",
-    persist_state="session",
-)
-k[2].text_input(
-    "Hidden layers",
-    key="tr.hidden",
-    persist_state="session",
-    help="Up to three sizes, such as 25, 15.",
-)
-k[3].selectbox("Hidden activation", ACTIVATIONS, key="tr.activation", persist_state="session")
-st.number_input("Seed", min_value=0, max_value=2**31 - 1, key="tr.seed", persist_state="session")
+for row in (
+    ("optimizer", "lr", "batch", "epochs"),
+    ("scale", "init_scale", "hidden", "activation"),
+):
+    for column, name in zip(st.columns(4), row, strict=True):
+        control(tr.PREFIX, name, ts.CONTROLS[name], column)
+control(tr.PREFIX, "seed", ts.CONTROLS["seed"])
 try:
     settings = tr.current_config(ss, mnist, data.load_uci_digits())
 except ValueError as error:
@@ -196,25 +132,7 @@ st.button(
 
 def live(current) -> None:
     history = ss["tr.history"].update(current.events)
-    if not current.status.finished:
-        c = st.columns(4)
-        c[0].button(
-            "Pause",
-            key="tr.pause",
-            on_click=control,
-            args=("pause",),
-            disabled=current.status is not JobStatus.RUNNING,
-            icon=":material/pause:",
-        )
-        c[1].button(
-            "Resume",
-            key="tr.resume",
-            on_click=control,
-            args=("resume",),
-            disabled=current.status is not JobStatus.PAUSED,
-            icon=":material/resume:",
-        )
-        c[2].button("Stop", key="tr.stop", on_click=control, args=("stop",), icon=":material/stop:")
+    job_buttons("tr", current)
     if not history.start and not current.status.finished:
         st.info(
             "Starting a worker process: the first run loads TensorFlow, which takes a few seconds.",

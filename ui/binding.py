@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.settings import SettingsTable, Values, apply_to_state
+from core.settings import Control, SettingsTable, Values, apply_to_state
 
 Apply = Callable[[MutableMapping[str, Any], Values, list[str]], None]
 
@@ -87,3 +87,45 @@ def write_link(page: str, table: SettingsTable, values: Mapping[str, Any]) -> No
 def session() -> MutableMapping[str, Any]:
     """Return the session's state, for the callbacks in `core` that change it."""
     return st.session_state
+
+
+def control(prefix: str, name: str, spec: Control, where: Any = st, **extra: Any) -> Any:
+    """Draw a declared control bound to the session key ``"<prefix>.<name>"``.
+
+    Parameters
+    ----------
+    prefix : str
+        The page's session key prefix.
+    name : str
+        The value's name.
+    spec : Control
+        The widget and its label, choices and range.
+    where : optional
+        The container to draw in (``st`` by default, or a column).
+    **extra
+        Further widget arguments, such as ``on_change`` and ``args``.
+
+    Returns
+    -------
+    object
+        The widget's value.
+    """
+    kwargs: dict[str, Any] = {"key": f"{prefix}.{name}", "persist_state": "session", **extra}
+    if spec.help:
+        kwargs["help"] = spec.help
+    if spec.labels is not None:
+        kwargs["format_func"] = spec.labels.get if isinstance(spec.labels, Mapping) else spec.labels
+    if spec.widget in ("number_input", "slider"):
+        kwargs.update(
+            {
+                k: v
+                for k, v in (("min_value", spec.low), ("max_value", spec.high), ("step", spec.step))
+                if v is not None
+            }
+        )
+    if spec.widget == "radio":
+        kwargs["horizontal"] = spec.horizontal
+    widget = getattr(where, spec.widget)
+    if spec.widget in ("radio", "selectbox", "select_slider", "multiselect", "pills"):
+        return widget(spec.label, list(spec.options), **kwargs)
+    return widget(spec.label, **kwargs)

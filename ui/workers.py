@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.jobs.pool import Job, WorkerPool
+from core.jobs.pool import Job, JobStatus, WorkerPool
 
 
 def session_gone_grace() -> float:
@@ -132,3 +132,32 @@ def current_job(key: str) -> tuple[Job | None, object]:
     if not remembered:
         return None, None
     return worker_pool().get(remembered["id"]), remembered["context"]
+
+
+def job_buttons(prefix: str, job: Job) -> None:
+    """Draw Pause, Resume and Stop for a running job (keys ``"<prefix>.pause"`` ...).
+
+    Parameters
+    ----------
+    prefix : str
+        The page's key prefix.
+    job : Job
+        The job, as the page sees it now.
+    """
+    if job.status.finished:
+        return
+    pool = worker_pool()
+    buttons = (
+        ("Pause", "pause", ":material/pause:", job.status is not JobStatus.RUNNING),
+        ("Resume", "resume", ":material/resume:", job.status is not JobStatus.PAUSED),
+        ("Stop", "stop", ":material/stop:", False),
+    )
+    for column, (label, action, icon, disabled) in zip(st.columns(4), buttons, strict=False):
+        column.button(
+            label,
+            key=f"{prefix}.{action}",
+            on_click=getattr(pool, action),
+            args=(job.id,),
+            disabled=disabled,
+            icon=icon,
+        )

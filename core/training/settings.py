@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.settings import (
+    Control,
     Setting,
     SettingsTable,
     Values,
@@ -14,7 +15,7 @@ from core.settings import (
     real,
     shortest,
 )
-from core.training.network import NetworkSpec
+from core.training.network import ACTIVATIONS, NetworkSpec
 from core.training.run import VARIANTS, TrainConfig
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
@@ -130,3 +131,41 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         ) from None
     NetworkSpec(64, sizes)
     return sizes
+
+
+CONTROLS: dict[str, Control] = {
+    "data": Control(
+        "radio",
+        "Data set",
+        ("uci-digits", "mnist"),
+        {"uci-digits": "Embedded UCI digits (8×8)", "mnist": "MNIST (28×28)"},
+        horizontal=True,
+    ),
+    "n_train": Control("number_input", "Training subset size (0: all)", low=0, step=100),
+    "variants": Control(
+        "multiselect",
+        "Output and loss (several: compare side by side)",
+        tuple(VARIANTS),
+        lambda key: f"{key} · {VARIANTS[key].title}",
+    ),
+    "naive": Control("toggle", "D uses the naive softmax (no max shift)"),
+    "optimizer": Control(
+        "radio", "Optimizer", ("adam", "sgd"), {"adam": "Adam", "sgd": "SGD"}, horizontal=True
+    ),
+    "lr": Control("select_slider", "Learning rate", LEARNING_RATES, lambda rate: f"{rate:g}"),
+    "batch": Control("select_slider", "Batch size", BATCH_SIZES),
+    "epochs": Control("number_input", "Epochs", low=1, high=100),
+    "scale": Control(
+        "radio",
+        "Input scaling",
+        ("max", "raw"),
+        {"max": "÷ max pixel", "raw": "raw pixels"},
+        help="Raw pixel values (0-255 on MNIST) make the logits explode.",
+        horizontal=True,
+    ),
+    "init_scale": Control("number_input", "Initial weight scale", low=0.1, high=10.0, step=0.1),
+    "hidden": Control("text_input", "Hidden layers", help="Up to three sizes, such as 25, 15."),
+    "activation": Control("selectbox", "Hidden activation", ACTIVATIONS),
+    "seed": Control("number_input", "Seed", low=0, high=2**31 - 1),
+}
+"""The train page's controls, by session name (``"tr.<name>"``)."""
