@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.numerics.limits import exp_overflow_threshold
+
 
 @dataclass(frozen=True)
 class Lesson:
@@ -31,8 +33,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(
         1,
         "Softmax & cross-entropy",
-        "Push logits past 88.72 and watch the naive softmax turn into `nan` while the "
-        "max-shifted one, and the loss computed from logits, stay exact.",
+        f"Push logits past {exp_overflow_threshold('float32'):.2f} and watch the naive "
+        "softmax turn into `nan` while the max-shifted one, and the loss computed from "
+        "logits, stay exact.",
         "pages/softmax.py",
     ),
     Lesson(

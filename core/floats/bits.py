@@ -4,7 +4,7 @@ Engine of the "floating-point round-off" page: it takes numbers apart into sign,
 exponent and fraction bits, rebuilds them from typed bits or hex, shows how typed
 decimals round into each format, measures the course's cancellation example and
 runs a gallery of naive formulas against their stable rewrites, each checked
-against exact values from :data:`core.precision.exact`.
+against exact values from :data:`core.numerics.exact.exact`.
 
 Every value of float16, bfloat16 and float32 is also a float64, so float64 (and
 Python ``float``) carries them without any rounding; rounding *into* a format is
@@ -43,6 +43,7 @@ from core.numerics.text import (
     format_value,
     landmark_text,
 )
+from core.softmax.functions import logsumexp_stable
 
 Outcome = Literal["exact", "rounded", "subnormal", "underflow", "overflow", "special"]
 
@@ -344,40 +345,6 @@ def from_hex(text: str, format_name: str) -> np.generic:
             f"you typed {len(cleaned)}."
         )
     return pattern_to_scalar(int(cleaned, 16), fmt)
-
-
-def flip_bit(
-    value: float | int | Fraction | np.generic, index: int, format_name: str
-) -> np.generic:
-    """Flip one bit of a value, as a click on that bit does.
-
-    Parameters
-    ----------
-    value : float, int, Fraction or numpy scalar
-        The value; rounded to the format first unless already in it.
-    index : int
-        Position in `FloatBits.bits`: 0 is the sign bit, then the exponent bits,
-        then the fraction bits, most significant first.
-    format_name : str
-        One of `FORMAT_NAMES`.
-
-    Returns
-    -------
-    numpy scalar
-        The value whose pattern differs from `value`'s in that one bit.
-
-    Raises
-    ------
-    ValueError
-        If `index` is outside ``0 .. total_bits - 1``.
-    """
-    fmt = get_format(format_name)
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
-        raise ValueError(f"The bit index must be a whole number, not {index!r}.")
-    if not 0 <= index < fmt.total_bits:
-        raise ValueError(f"{fmt.name} has bits 0 to {fmt.total_bits - 1}; there is no bit {index}.")
-    pattern = pattern_of(value, fmt) ^ (1 << (fmt.total_bits - 1 - int(index)))
-    return pattern_to_scalar(pattern, fmt)
 
 
 # ------------------------------------------------------------------ typed values
@@ -901,9 +868,8 @@ def _logsumexp_inputs(x: float) -> np.ndarray:
 
 
 def _stable_logsumexp(x: float) -> float:
-    z = _logsumexp_inputs(x)
-    shift = z.max()
-    return shift + np.log(np.sum(np.exp(z - shift)))
+    # The softmax lesson's own logsumexp: the gallery shows the function the app uses.
+    return logsumexp_stable(_logsumexp_inputs(x))
 
 
 GALLERY: tuple[GalleryEntry, ...] = (

@@ -103,13 +103,21 @@ def all_format_limits() -> tuple[FormatLimits, ...]:
     return tuple(format_limits(name) for name in FORMAT_NAMES)
 
 
-def exp_underflow_threshold(dtype: np.dtype | str) -> float:
+def _format_name(dtype: np.dtype | type | str) -> str:
+    # A format name passes through (numpy cannot parse "bfloat16"); any other dtype
+    # spelling ("f4", np.float32, a dtype object, ml_dtypes.bfloat16) gives its name.
+    if isinstance(dtype, str) and dtype in FORMAT_NAMES:
+        return dtype
+    return np.dtype(dtype).name
+
+
+def exp_underflow_threshold(dtype: np.dtype | type | str) -> float:
     r"""Return the logit below which ``exp`` rounds to 0 in `dtype`.
 
     Parameters
     ----------
-    dtype : numpy dtype or str
-        The float format.
+    dtype : numpy dtype, scalar type or str
+        The float format: a dtype, ``np.float32``, or a name of `FORMAT_NAMES`.
 
     Returns
     -------
@@ -120,26 +128,32 @@ def exp_underflow_threshold(dtype: np.dtype | str) -> float:
     Notes
     -----
     .. math:: e^{z} = 0 \text{ for } z < \ln(\mathrm{tiny}_{sub} / 2)
+
+    The smallest subnormal is `format_limits`' value; the log is taken with mpmath.
     """
-    smallest = float(np.finfo(dtype).smallest_subnormal)
+    smallest = format_limits(_format_name(dtype)).smallest_subnormal
     return float(exact.log(exact.mpf(smallest) / 2))
 
 
-def exp_overflow_threshold(dtype: np.dtype | str) -> float:
+def exp_overflow_threshold(dtype: np.dtype | type | str) -> float:
     r"""Return ``log(max)``, the largest logit whose ``exp`` is finite in `dtype`.
 
     Parameters
     ----------
-    dtype : numpy dtype or str
-        The float format.
+    dtype : numpy dtype, scalar type or str
+        The float format: a dtype, ``np.float32``, or a name of `FORMAT_NAMES`.
 
     Returns
     -------
     float
-        About 11.09 for float16, 88.72 for float32 and 709.78 for float64.
+        About 11.09 for float16, 88.72 for float32 and bfloat16, and 709.78
+        for float64.
 
     Notes
     -----
     .. math:: z^* = \ln(\mathrm{max}), \quad e^{z} = \infty \text{ for } z > z^*
+
+    This is `FormatLimits.log_largest`, computed once in `format_limits`; every
+    page, chart and message that names the overflow threshold takes it from here.
     """
-    return float(np.log(np.float64(np.finfo(dtype).max)))
+    return format_limits(_format_name(dtype)).log_largest

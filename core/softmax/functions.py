@@ -5,6 +5,11 @@ would on that hardware format, so the page can show where float16, float32 and
 float64 break. Floating-point warnings are silenced on purpose: ``inf`` and
 ``nan`` are results the page explains, not accidents.
 
+Softmax, log-softmax and logsumexp take an `axis`, like ``scipy.special.softmax``:
+the training network calls them on ``(batch, classes)`` logits with ``axis=1``, the
+softmax page and the float gallery on one list of logits. The max shift itself is
+written once, in `max_shift`, and every stable computation goes through it.
+
 The Keras replicas follow ``keras/src/backend/tensorflow/nn.py`` (Keras 3.15):
 probabilities are clipped to ``[epsilon, 1 - epsilon]`` with ``epsilon = 1e-7``
 (rounded to the dtype) before the logarithm.
@@ -12,11 +17,17 @@ probabilities are clipped to ``[epsilon, 1 - epsilon]`` with ``epsilon = 1e-7``
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 from numpy.typing import ArrayLike, NDArray
 
 KERAS_EPSILON = 1e-7
 """``keras.backend.epsilon()``, the clip used when a loss receives probabilities."""
+
+Axis = int | tuple[int, ...] | None
+"""Axis (or axes) a softmax normalises over; None means over every entry, as in scipy."""
 
 
 def _as_float_array(x: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
@@ -41,122 +52,230 @@ def _check_class(y: int, n: int) -> None:
         raise ValueError(f"true class {y} is out of range for {n} logits (0 to {n - 1})")
 
 
-def softmax_naive(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+def _reduced_length(shape: tuple[int, ...], axis: Axis) -> int:
+    # How many logits each reduction along `axis` sees (numpy's own AxisError for a bad axis).
+    axes = range(len(shape)) if axis is None else normalize_axis_tuple(axis, len(shape))
+    return math.prod(shape[a] for a in axes)
+
+
+def _max_shift(
+    logits: NDArray[np.floating], axis: Axis
+) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
+    # The one place the max shift is written. `initial` makes an empty reduction give
+    # m = -inf instead of raising, so empty inputs flow through as empty outputs.
+    m = np.max(logits, axis=axis, keepdims=True, initial=-np.inf)
+    return logits - m, m
+
+
+def _log_sum_exp_parts(
+    logits: NDArray[np.floating], axis: Axis
+) -> tuple[NDArray[np.floating], NDArray[np.floating], NDArray[np.floating]]:
+    # z - m, m and log(sum(exp(z - m))), all with the reduced axes kept (length 1).
+    shifted, m = _max_shift(logits, axis)
+    return shifted, m, np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def max_shift(
+    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1
+) -> NDArray[np.floating]:
+    r"""Subtract the largest logit along `axis`: the shift that makes softmax safe.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits.
+    dtype : numpy dtype or str, optional
+        Format to compute in; defaults to the dtype of `z` (float64 for ints).
+    axis : int, tuple of int or None, optional
+        Axis along which the maximum is taken; None takes it over every entry.
+        The default, the last axis, is the whole list for 1-D logits and each
+        row for a ``(batch, classes)`` array.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``z - max(z)``, same shape and dtype as `z`: the largest entry along
+        `axis` is exactly 0 and the others are at most 0. An empty `z` gives an
+        empty result.
+
+    Notes
+    -----
+    .. math:: z'_j = z_j - m, \quad m = \max_k z_k
+
+    Softmax is unchanged by the shift (:math:`e^{-m}` cancels between numerator
+    and denominator), but no :math:`e^{z'_j}` exceeds 1, so none overflows.
+    Where `m` is not finite (a ``+inf`` or ``nan`` logit, or all logits
+    ``-inf``) the subtraction gives ``nan`` or ``-inf``, as ``z - max(z)`` does
+    in numpy and scipy.
+    """
+    logits = _as_float_array(z, dtype)
+    with np.errstate(all="ignore"):
+        return _max_shift(logits, axis)[0]
+
+
+def softmax_naive(
+    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1
+) -> NDArray[np.floating]:
     r"""Softmax exactly as written in the textbook, with no shift.
 
     Parameters
     ----------
     z : array_like
-        Logits, 1-D.
+        Logits.
     dtype : numpy dtype or str, optional
         Format to compute in; defaults to the dtype of `z` (float64 for ints).
+    axis : int, tuple of int or None, optional
+        Axis the probabilities sum to 1 along (the last by default); None
+        normalises over every entry, like ``scipy.special.softmax(z, axis=None)``.
 
     Returns
     -------
     numpy.ndarray
-        Probabilities in `dtype`. ``exp`` overflows to ``inf`` for logits above
-        ``log(max)`` (about 11.09, 88.72, 709.78), giving ``inf/inf = nan``;
-        all logits far below zero underflow to ``0/0 = nan``.
+        Probabilities in `dtype`, shape of `z`. ``exp`` overflows to ``inf``
+        for logits above ``log(max)`` (about 11.09, 88.72, 709.78), giving
+        ``inf/inf = nan``; all logits far below zero underflow to ``0/0 = nan``.
 
     Notes
     -----
     .. math:: p_j = \frac{e^{z_j}}{\sum_k e^{z_k}}
+
+    with the sum along `axis`.
     """
-    logits = _as_logits(z, dtype)
+    logits = _as_float_array(z, dtype)
     with np.errstate(all="ignore"):
         e = np.exp(logits)
-        return e / np.sum(e)
+        return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def softmax_stable(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+def softmax_stable(
+    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1
+) -> NDArray[np.floating]:
     r"""Softmax with the max shift, which cannot overflow.
 
     Parameters
     ----------
     z : array_like
-        Logits, 1-D.
+        Logits.
     dtype : numpy dtype or str, optional
         Format to compute in; defaults to the dtype of `z`.
+    axis : int, tuple of int or None, optional
+        Axis the probabilities sum to 1 along (the last by default: the list
+        for 1-D logits, each row of a ``(batch, classes)`` array); None
+        normalises over every entry, like ``scipy.special.softmax(z, axis=None)``.
 
     Returns
     -------
     numpy.ndarray
-        Probabilities in `dtype`. Finite logits always give finite
-        probabilities that sum to 1 up to rounding; a ``+inf`` or ``nan`` logit
-        gives ``nan``.
+        Probabilities in `dtype`, shape of `z`. Finite logits always give
+        finite probabilities that sum to 1 up to rounding. A ``-inf`` logit
+        gets exactly 0; a ``+inf`` or ``nan`` logit, or all logits ``-inf``,
+        makes its whole slice ``nan``, as in ``scipy.special.softmax``. Empty
+        input gives empty output.
 
     Notes
     -----
-    With :math:`r = -\max_k z_k`,
+    With :math:`m = \max_k z_k` along `axis` (see `max_shift`),
 
-    .. math:: p_j = \frac{e^{z_j + r}}{\sum_k e^{z_k + r}}
+    .. math:: p_j = \frac{e^{z_j - m}}{\sum_k e^{z_k - m}}
 
     The largest shifted logit is 0, so the largest term is exactly 1 and the
-    denominator lies in ``[1, n]``.
+    denominator lies in ``[1, n]``. A non-finite `m` makes ``z - m`` ``nan``
+    (``inf - inf``, ``-inf - (-inf)``), which spreads over the slice.
     """
-    logits = _as_logits(z, dtype)
-    if logits.size == 0:
-        return logits.copy()
+    logits = _as_float_array(z, dtype)
     with np.errstate(all="ignore"):
-        e = np.exp(logits - np.max(logits))
-        return e / np.sum(e)
+        shifted, _ = _max_shift(logits, axis)
+        e = np.exp(shifted)
+        return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def logsumexp_stable(z: ArrayLike, dtype: np.dtype | str | None = None) -> np.floating:
+def logsumexp_stable(
+    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1
+) -> np.floating | NDArray[np.floating]:
     r"""Log of the sum of exponentials, with the max shift.
 
     Parameters
     ----------
     z : array_like
-        Logits, 1-D and non-empty.
+        Logits, at least one along `axis`.
     dtype : numpy dtype or str, optional
         Format to compute in; defaults to the dtype of `z`.
+    axis : int, tuple of int or None, optional
+        Axis summed over (the last by default); None sums every entry, like
+        ``scipy.special.logsumexp(z, axis=None)``.
 
     Returns
     -------
-    numpy floating
-        ``log(sum(exp(z)))`` in `dtype`, finite for finite logits.
+    numpy floating or numpy.ndarray
+        ``log(sum(exp(z)))`` in `dtype`, with `axis` removed: a scalar for 1-D
+        logits, one value per row for ``axis=1`` on a 2-D array. Finite for
+        finite logits; ``-inf`` where all logits are ``-inf``, ``+inf`` where
+        one is ``+inf`` and ``nan`` where one is ``nan``, as in
+        ``scipy.special.logsumexp``.
+
+    Raises
+    ------
+    ValueError
+        If `axis` has length 0 (scipy returns ``-inf`` there; every caller
+        here needs a logit, so an empty list is a mistake to report).
 
     Notes
     -----
     .. math:: \log \sum_k e^{z_k} = m + \log \sum_k e^{z_k - m}, \quad m = \max_k z_k
+
+    The sum lies in ``[1, n]``, so its log neither overflows nor loses the
+    small terms' contribution. Where `m` is not finite the shift is undefined
+    (``inf - inf``) and `m` itself is the answer.
     """
-    logits = _as_logits(z, dtype)
-    if logits.size == 0:
+    logits = _as_float_array(z, dtype)
+    if _reduced_length(logits.shape, axis) == 0:
         raise ValueError("logsumexp needs at least one logit; got an empty list")
     with np.errstate(all="ignore"):
-        m = np.max(logits)
-        if not np.isfinite(m):
-            # -inf (all logits -inf), +inf or nan: the shift is undefined and m is the answer.
-            return m
-        return m + np.log(np.sum(np.exp(logits - m)))
+        _, m, log_total = _log_sum_exp_parts(logits, axis)
+        out = np.where(np.isfinite(m), m + log_total, m)
+    # [()] turns the 0-d result of 1-D logits into a numpy scalar, as before axis existed.
+    return np.squeeze(out, axis=axis)[()]
 
 
-def log_softmax_stable(z: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
+def log_softmax_stable(
+    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1
+) -> NDArray[np.floating]:
     r"""Log-probabilities computed without ever forming the probabilities.
 
     Parameters
     ----------
     z : array_like
-        Logits, 1-D.
+        Logits.
     dtype : numpy dtype or str, optional
         Format to compute in; defaults to the dtype of `z`.
+    axis : int, tuple of int or None, optional
+        Axis the probabilities sum to 1 along (the last by default); None
+        normalises over every entry, like ``scipy.special.log_softmax``.
 
     Returns
     -------
     numpy.ndarray
-        ``log(softmax(z))``; finite for finite logits even where the probability
-        itself would underflow to 0.
+        ``log(softmax(z))``, shape of `z`; finite for finite logits even where
+        the probability itself would underflow to 0. A ``-inf`` logit gets
+        ``-inf``; in a slice with a ``+inf`` logit the finite ones get ``-inf``
+        and the ``+inf`` ones ``nan``; a ``nan`` logit, or all logits ``-inf``,
+        makes the slice ``nan``, as in ``scipy.special.log_softmax``.
 
     Notes
     -----
-    .. math:: \log p_j = z_j - \log \sum_k e^{z_k}
+    .. math::
+        \log p_j = z_j - \log \sum_k e^{z_k} = (z_j - m) - \log \sum_k e^{z_k - m},
+        \quad m = \max_k z_k
+
+    Subtracting from the shifted :math:`z_j - m` rather than from the full
+    logsumexp avoids adding `m` and taking it away again, which would cost the
+    small log-probabilities their low digits when `m` is large. Where `m` is
+    not finite the result is ``z - m``.
     """
-    logits = _as_logits(z, dtype)
-    if logits.size == 0:
-        return logits.copy()
+    logits = _as_float_array(z, dtype)
     with np.errstate(all="ignore"):
-        return logits - logsumexp_stable(logits)
+        shifted, m, log_total = _log_sum_exp_parts(logits, axis)
+        return np.where(np.isfinite(m), shifted - log_total, shifted)
 
 
 def cross_entropy_naive(z: ArrayLike, y: int, dtype: np.dtype | str | None = None) -> np.floating:
@@ -248,14 +367,17 @@ def cross_entropy_from_logits(
 
     Notes
     -----
-    .. math:: L = \log \sum_k e^{z_k} - z_y = \log \sum_k e^{z_k - m} - (z_y - m)
+    The negated log-softmax of the true class (see `log_softmax_stable`):
+
+    .. math:: L = -\log p_y = \log \sum_k e^{z_k - m} - (z_y - m), \quad m = \max_k z_k
+
+    The shifted :math:`z_y - m` is subtracted, not :math:`z_y` from
+    :math:`m + \log \sum_k e^{z_k - m}`: no large `m` is added and cancelled.
+    A ``-inf`` true logit gives ``inf``.
     """
     logits = _as_logits(z, dtype)
     _check_class(y, logits.size)
-    with np.errstate(all="ignore"):
-        shifted = logits - np.max(logits)
-        # Subtract the shifted z_y, not z_y from m + log(sum): no large m to cancel.
-        return np.log(np.sum(np.exp(shifted))) - shifted[y]
+    return -log_softmax_stable(logits)[y]
 
 
 def softmax_gradient(p: ArrayLike, y: int) -> NDArray[np.floating]:

@@ -77,7 +77,8 @@ class SoftmaxReport:
     logits : numpy.ndarray
         The effective logits ``(z + c) / T`` as stored in `dtype`.
     exp_logits, shifted, exp_shifted : numpy.ndarray
-        ``exp(z)``, ``z - max(z)`` and ``exp(z - max(z))``.
+        ``exp(z)``, ``z - max(z)`` (from `core.softmax.functions.max_shift`) and
+        ``exp(z - max(z))``.
     p_naive, p_stable : numpy.ndarray
         Probabilities.
     p_exact : list of mpmath.mpf
@@ -192,9 +193,10 @@ def softmax_report(
     """
     dtype = as_dtype(dtype_name)
     logits = effective_logits(z, dtype, temperature, shift)
+    # The shifted logits the page shows are the ones the stable softmax uses (one helper).
+    shifted = sm.max_shift(logits)
     with np.errstate(all="ignore"):
         exp_logits = np.exp(logits)
-        shifted = logits - np.max(logits)
         exp_shifted = np.exp(shifted)
     p_naive = sm.softmax_naive(logits)
     p_stable = sm.softmax_stable(logits)

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from numpy.typing import NDArray
 
 from core.charts import COLORS, LAPTOP, VARIANT_STYLES, ChartStyle, broken_markers, figure
+from core.numerics.limits import exp_overflow_threshold, exp_underflow_threshold
 
 
 def _variant_line(key: str, name: str, x, y, style: ChartStyle, mode: str = "lines") -> dict:
@@ -99,8 +100,12 @@ def logit_peak_chart(
     Returns
     -------
     plotly.graph_objects.Figure
-        The chart, with a line at 88.72.
+        The chart, with a line at ``log`` of float32's largest value (about 88.72).
     """
+    limit = exp_overflow_threshold("float32")
+    # The chart plots |z|: a large negative logit only takes exp to 0 (below about -103.97,
+    # through the subnormals), which softmax survives.
+    under = exp_underflow_threshold("float32")
     traces = [_variant_line(k, names[k], x, y, style) for k, (x, y) in series.items()]
     shape = {
         "type": "line",
@@ -108,16 +113,17 @@ def logit_peak_chart(
         "x0": 0,
         "x1": 1,
         "yref": "y",
-        "y0": 88.72,
-        "y1": 88.72,
+        "y0": limit,
+        "y1": limit,
         "line": {"color": COLORS["threshold"], "dash": "dot", "width": style.line_width / 2},
     }
     note = {
         "xref": "paper",
         "x": 0,
-        "y": 88.72,
+        "y": limit,
         "yref": "y",
-        "text": "exp(z) overflows float32 for z > 88.72 (z < −88.72 only underflows to 0)",
+        "text": f"exp(z) overflows float32 for z > {limit:.2f} "
+        f"(z < −{-under:.2f} only underflows to 0)",
         "showarrow": False,
         "xanchor": "left",
         "yanchor": "bottom",

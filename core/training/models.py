@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from core.softmax.functions import softmax_stable
 from core.training import network as nets
 from core.training.data import npz_array_headers
 
@@ -236,7 +237,7 @@ def evaluate(model: TrainedModel, images: NDArray, labels: NDArray) -> Evaluatio
     Evaluation
         Probabilities, predictions, accuracy, confusion matrix, misclassified.
     """
-    probabilities = nets.softmax_rows(model.logits(images))
+    probabilities = softmax_stable(model.logits(images), axis=1)
     predictions = np.argmax(probabilities, axis=1)
     k = model.spec.outputs
     confusion = np.bincount(labels * k + predictions, minlength=k * k).reshape(k, k)

@@ -176,62 +176,6 @@ def logits(weights: Weights, x: NDArray[np.floating], activation: str = "relu") 
     return a @ w + b
 
 
-def softmax_rows(z: NDArray[np.floating], stable: bool = True) -> NDArray[np.floating]:
-    r"""Row-wise softmax, with the max shift (stable) or without (naive).
-
-    Parameters
-    ----------
-    z : numpy.ndarray
-        Logits, shape ``(n, k)``.
-    stable : bool, optional
-        Subtract each row's maximum first.
-
-    Returns
-    -------
-    numpy.ndarray
-        Probabilities, shape ``(n, k)``; the naive form gives ``nan`` rows once a
-        logit exceeds ``log(max)`` of the dtype.
-
-    Notes
-    -----
-    .. math:: p_{ij} = e^{z_{ij} - m_i} / \sum_k e^{z_{ik} - m_i}, \quad m_i = \max_k z_{ik}
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(z - z.max(axis=1, keepdims=True)) if stable else np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
-
-
-def cross_entropy_rows(
-    z: NDArray[np.floating], y: NDArray[np.integer], stable: bool = True
-) -> NDArray[np.floating]:
-    r"""Per-sample cross-entropy from logits, stable or naive.
-
-    Parameters
-    ----------
-    z : numpy.ndarray
-        Logits, shape ``(n, k)``.
-    y : numpy.ndarray
-        True classes, shape ``(n,)``.
-    stable : bool, optional
-        ``log-sum-exp`` with the max shift; otherwise ``-log`` of the naive softmax.
-
-    Returns
-    -------
-    numpy.ndarray
-        Losses, shape ``(n,)``.
-
-    Notes
-    -----
-    .. math:: L_i = \log \sum_k e^{z_{ik} - m_i} - (z_{i y_i} - m_i)
-    """
-    rows = np.arange(z.shape[0])
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if not stable:
-            return -np.log(softmax_rows(z, stable=False)[rows, y])
-        shifted = z - z.max(axis=1, keepdims=True)
-        return np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, y]
-
-
 @dataclass
 class _Scratch:
     """Buffers for one batch size, reused every step: allocation shows at batch 32."""
@@ -341,6 +285,14 @@ class Network:
             \frac{\partial L}{\partial W_l} = a_{l-1}^T \delta_l, \quad
             \frac{\partial L}{\partial b_l} = \mathbf{1}^T \delta_l, \quad
             \delta_{l-1} = (\delta_l W_l^T) \odot g'(a_{l-1})
+
+        The output softmax and loss are a tuned copy of
+        `core.softmax.functions.softmax_stable` and `log_softmax_stable` (or
+        `softmax_naive`) along ``axis=1``: the max comes from argmax and a gather,
+        and ``z - m``, ``exp`` and ``p`` share one scratch buffer. Calling the
+        shared functions instead allocates every intermediate and costs about a
+        tenth of the step at batch 32. ``test_tuned_step_is_the_shared_softmax``
+        in ``tests/unit/training/test_network.py`` checks the copy against them.
         """
         n = x.shape[0]
         s = self._scratch_for(n)
@@ -355,7 +307,8 @@ class Network:
         picks = s.row_starts + y  # flat positions of the true classes: a 1-D gather is cheapest
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             if stable:
-                # argmax and a gather find each row's maximum faster than max(axis=1).
+                # The max shift of softmax_stable, tuned (see the docstring): argmax and a
+                # gather find each row's maximum faster than max(axis=1).
                 row_max = z.reshape(-1).take(s.row_starts + z.argmax(axis=1))
                 shifted = np.subtract(z, row_max[:, None], out=s.probabilities)
                 log_numerators = shifted.reshape(-1).take(picks)
@@ -511,11 +464,6 @@ def make_optimizer(name: str, learning_rate: float) -> Adam | SGD:
     if name == "sgd":
         return SGD(learning_rate)
     raise ValueError(f"optimizer {name!r} is not adam or sgd")
-
-
-def predict_proba(weights: Weights, x: NDArray[np.floating], activation: str = "relu") -> NDArray:
-    """Stable softmax probabilities of a batch (what the draw page shows)."""
-    return softmax_rows(logits(weights, x, activation))
 
 
 def accuracy(weights: Weights, x: NDArray, y: NDArray, activation: str = "relu") -> float:

@@ -19,6 +19,7 @@ import sys
 import numpy as np
 from numpy.typing import NDArray
 
+from core.softmax.functions import log_softmax_stable, softmax_naive, softmax_stable
 from core.training.network import NetworkSpec, Weights, check_weights
 
 Array = NDArray[np.float32]
@@ -58,20 +59,17 @@ def softmax(z: Array, stable: bool = True) -> Array:
     -------
     numpy.ndarray
         Probabilities, shape ``(n, classes)``; naive rows turn ``nan`` once a logit
-        passes 88.72, where ``exp`` overflows float32.
+        passes ``log(max)`` of float32 (about 88.72), where ``exp`` overflows.
 
     Notes
     -----
     .. math:: p_{ij} = \frac{e^{z_{ij} - m_i}}{\sum_k e^{z_{ik} - m_i}}, \quad
               m_i = \max_k z_{ik} \text{ (stable) or } 0 \text{ (naive)}
+
+    The softmax page's own functions, applied to each row (``axis=1``).
     """
-    if stable:
-        # Shifting changes nothing mathematically, but the largest exponent is now 0.
-        z = z - z.max(axis=1, keepdims=True)
-    # Silenced on purpose: the naive form's inf and nan are what the page shows.
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+    # The same functions as the softmax page, so a row here is the number the page shows.
+    return softmax_stable(z, axis=1) if stable else softmax_naive(z, axis=1)
 
 
 def cross_entropy(z: Array, y: NDArray[np.integer], stable: bool = True) -> float:
@@ -84,7 +82,7 @@ def cross_entropy(z: Array, y: NDArray[np.integer], stable: bool = True) -> floa
     y : numpy.ndarray
         True classes, shape ``(n,)``.
     stable : bool, optional
-        Log-sum-exp with the max shift; otherwise ``-log`` of the naive softmax.
+        Log-softmax with the max shift; otherwise ``-log`` of the naive softmax.
 
     Returns
     -------
@@ -93,16 +91,16 @@ def cross_entropy(z: Array, y: NDArray[np.integer], stable: bool = True) -> floa
 
     Notes
     -----
-    .. math:: L = \frac{1}{n} \sum_i \left( \log \sum_k e^{z_{ik} - m_i} - (z_{i y_i} - m_i)
-              \right)
+    .. math:: L = -\frac{1}{n} \sum_i \log p_{i y_i}, \quad
+              \log p_{ij} = (z_{ij} - m_i) - \log \sum_k e^{z_{ik} - m_i}
     """
     rows = np.arange(len(y))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if not stable:
-            return float(-np.mean(np.log(softmax(z, stable=False)[rows, y])))
-        shifted = z - z.max(axis=1, keepdims=True)
+    if stable:
         # log p_y without forming p_y: it stays finite even when p_y rounds to 0.
-        return float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, y]))
+        return float(-np.mean(log_softmax_stable(z, axis=1)[rows, y]))
+    # Silenced on purpose: the naive form's log(0) = -inf is what the page shows.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(-np.mean(np.log(softmax(z, stable=False)[rows, y])))
 
 
 class ReadableNetwork:

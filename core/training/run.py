@@ -19,10 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.jobs.pool import JobContext
+from core.numerics.limits import exp_overflow_threshold
 from core.training import network as nets
 
 TRAIN_TASK = "core.training.run:train_task"
-FLOAT32_EXP_LIMIT = 88.72
+FLOAT32_EXP_LIMIT = exp_overflow_threshold("float32")
+"""``log`` of float32's largest value (about 88.72): ``exp`` of a larger logit is inf."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ VARIANTS: dict[str, Variant] = {
         "hand-written softmax",
         "Dense(10) + a layer computing exp(z)/sum(exp(z)) + SparseCategoricalCrossentropy()",
         "Truly naive: no max shift, and Keras cannot see through it. Once a logit passes "
-        "88.72, exp overflows float32 and the loss is nan.",
+        f"{FLOAT32_EXP_LIMIT:.2f}, exp overflows float32 and the loss is nan.",
     ),
     "C": Variant(
         "C",
@@ -173,7 +175,9 @@ def divergence_message(step: int, loss: float, top_logit: float) -> str:
     if not np.isfinite(top_logit):
         why = "the logits themselves overflowed: the weights blew up"
     elif top_logit > FLOAT32_EXP_LIMIT:
-        why = f"exp of a logit of {top_logit:.0f} overflowed float32 (limit 88.72)"
+        why = (
+            f"exp of a logit of {top_logit:.0f} overflowed float32 (limit {FLOAT32_EXP_LIMIT:.2f})"
+        )
     else:
         why = "a probability rounded to exactly 0 and its log is -inf"
     return f"step {step}: loss is {what}: {why}"

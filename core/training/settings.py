@@ -16,7 +16,7 @@ from core.settings import (
     shortest,
 )
 from core.training.network import ACTIVATIONS, NetworkSpec
-from core.training.run import VARIANTS, TrainConfig
+from core.training.run import FLOAT32_EXP_LIMIT, VARIANTS, TrainConfig
 
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
 
@@ -55,9 +55,9 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "push",
         "Push the logits",
-        "Raw pixel values and large initial weights: logits pass 88.72 at once and the "
-        "hand-written softmax (B) returns nan, while from logits (C) keeps a finite loss "
-        "and goes on training, slowly: raw pixels are a poor scale for the inputs.",
+        f"Raw pixel values and large initial weights: logits pass {FLOAT32_EXP_LIMIT:.2f} at "
+        "once and the hand-written softmax (B) returns nan, while from logits (C) keeps a "
+        "finite loss and goes on training, slowly: raw pixels are a poor scale for the inputs.",
         TrainConfig(
             variants=("B", "C"), scale="raw", init_scale=2.0, learning_rate=3e-3, epochs=20
         ),

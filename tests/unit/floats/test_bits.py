@@ -23,7 +23,6 @@ from core.floats.bits import (
     course_example,
     dissect,
     evaluate_gallery_entry,
-    flip_bit,
     from_bits,
     from_hex,
     gallery_entry,
@@ -34,6 +33,7 @@ from core.numerics.exact import format_ulp_error, ulp_error
 from core.numerics.formats import FORMAT_NAMES, get_format, round_to_format
 from core.numerics.limits import all_format_limits, format_limits
 from core.numerics.text import format_value
+from core.softmax.functions import logsumexp_stable
 
 NATIVE = ("float16", "float32", "float64")
 DTYPES = {
@@ -366,16 +366,6 @@ def test_ulp_at_largest_value_is_finite(name: str) -> None:
     assert np.isinf(bits.next_above)
 
 
-def test_flip_bit() -> None:
-    assert flip_bit(1.0, 0, "float32") == -1.0
-    assert flip_bit(1.0, 1, "float16") == math.inf  # 0x3C00 -> 0x7C00
-    assert flip_bit(1.0, 15, "float16") == 1.0 + 2.0**-10
-    assert flip_bit(flip_bit(0.1, 7, "bfloat16"), 7, "bfloat16") == ml_dtypes.bfloat16(0.1)
-    for index in (-1, 16):
-        with pytest.raises(ValueError, match="bits 0 to 15"):
-            flip_bit(1.0, index, "float16")
-
-
 # ---------------------------------------------------------------- typed numbers
 
 
@@ -703,6 +693,13 @@ def test_gallery_edges_do_not_raise() -> None:
         "absorption",
         "logsumexp",
     }
+
+
+@pytest.mark.parametrize("x", [-1000.0, 0.0, 709.0, 1000.0])
+def test_gallery_logsumexp_is_the_softmax_lesson_one(x: float) -> None:
+    # One logsumexp in the app: the gallery shows the function the softmax page uses.
+    expected = logsumexp_stable(np.array([x, x - 1.0, x - 2.0]))
+    assert evaluate_gallery_entry("logsumexp", x).stable == expected
 
 
 def test_gallery_bad_inputs() -> None:

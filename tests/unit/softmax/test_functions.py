@@ -243,8 +243,9 @@ def test_empty_and_single_logit():
         sm.cross_entropy_from_logits([], 0)
     with pytest.raises(ValueError, match="out of range"):
         sm.cross_entropy_naive([1.0, 2.0], 2)
+    # The losses take one list of logits; the softmaxes take an axis (see the axis tests).
     with pytest.raises(ValueError, match="1-D"):
-        sm.softmax_stable([[1.0, 2.0]])
+        sm.cross_entropy_from_logits([[1.0, 2.0]], 0)
 
 
 def test_infinite_and_nan_logits():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from core import charts
+from core.numerics.limits import exp_overflow_threshold
 from core.training import figures
 from tests.unit.helpers import validated_figure
 
@@ -41,9 +42,9 @@ def test_loss_chart_names_how_each_variant_broke_and_keeps_the_crosses_apart():
 def test_logit_peak_chart_says_which_side_overflows():
     series = {"B": (np.arange(3), np.array([10.0, 95.0, 105.0]))}
     fig = validated_figure(figures.logit_peak_chart(series, {"B": "B"}))
-    assert fig.layout.shapes[0].y0 == 88.72
+    assert fig.layout.shapes[0].y0 == exp_overflow_threshold("float32")
     assert "z > 88.72" in fig.layout.annotations[0].text
-    assert "only underflows" in fig.layout.annotations[0].text
+    assert "z < −103.97 only underflows" in fig.layout.annotations[0].text
 
 
 @pytest.mark.parametrize(("epochs", "dtick"), [(5, 1), (20, 1), (100, None)])

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from core.jobs.pool import JobStatus, WorkerPool
+from core.softmax.functions import log_softmax_stable, softmax_naive, softmax_stable
 from core.training import network as nets
 
 T = "tests.job_tasks:"
@@ -37,7 +39,9 @@ def test_gradients_forward_and_adam_equal_keras(batch, activation):
     assert loss == pytest.approx(keras["loss"], rel=1e-5)
     np.testing.assert_allclose(nets.logits(weights, x, activation), keras["logits"], atol=1e-5)
     np.testing.assert_allclose(
-        nets.predict_proba(weights, x, activation), keras["probabilities"], atol=1e-6
+        softmax_stable(nets.logits(weights, x, activation), axis=1),
+        keras["probabilities"],
+        atol=1e-6,
     )
     ours = [g for pair in grads for g in pair]
     for mine, theirs in zip(ours, keras["grads"], strict=True):
@@ -57,7 +61,7 @@ def numeric_gradient(weights, x, y, layer, index, eps=1e-3):
         shifted = [(w.copy(), b.copy()) for w, b in w64]
         shifted[layer][0][index] += delta
         z = nets.logits(shifted, x.astype(np.float64), "tanh")
-        return float(np.mean(nets.cross_entropy_rows(z, y)))
+        return float(-np.mean(log_softmax_stable(z, axis=1)[np.arange(len(y)), y]))
 
     return (loss_at(eps) - loss_at(-eps)) / (2 * eps)
 
@@ -79,18 +83,66 @@ def test_output_gradient_is_p_minus_onehot():
     x = np.eye(4, dtype=np.float32)[:2]
     y = np.array([0, 2])
     _, grads = nets.loss_and_gradients(weights, x, y)
-    p = nets.predict_proba(weights, x)
+    p = softmax_stable(nets.logits(weights, x), axis=1)
     expected = (p - np.eye(3)[y]).sum(axis=0) / 2
     np.testing.assert_allclose(grads[0][1], expected, atol=1e-7)
 
 
+def one_layer_network_with_logits(z):
+    # No hidden layer, identity inputs and zero biases: the logits are z itself.
+    n, k = z.shape
+    weights = [(z.astype(np.float32), np.zeros(k, np.float32))]
+    return weights, np.eye(n, dtype=np.float32)
+
+
+@given(
+    z=arrays(
+        np.float32,
+        st.tuples(st.integers(1, 6), st.integers(2, 10)),
+        elements=st.floats(-3000, 3000, width=32),
+    ),
+    data=st.data(),
+)
+def test_tuned_step_is_the_shared_softmax(z, data):
+    # The tuned step keeps its own copy of the softmax and the loss, for speed; it must
+    # give what the shared functions give, far past float32's exp overflow too.
+    n, k = z.shape
+    y = np.array(data.draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n)))
+    weights, x = one_layer_network_with_logits(z)
+    onehot = np.eye(k, dtype=np.float32)[y]
+    rows = np.arange(n)
+
+    loss, grads = nets.loss_and_gradients(weights, x, y, stable=True)
+    expected = -log_softmax_stable(z, axis=1)[rows, y]
+    # A sum of n logs against n separate ones: a few float32 roundings of the terms' size.
+    scale = np.abs(expected).max() + np.log(k) + 1
+    assert abs(loss - expected.mean()) <= 8 * np.finfo(np.float32).eps * scale
+    # With identity inputs, dL/dW is the output delta (p - onehot) / n itself.
+    np.testing.assert_allclose(
+        grads[0][0], (softmax_stable(z, axis=1) - onehot) / n, rtol=1e-5, atol=1e-6 / n
+    )
+
+    naive_loss, naive_grads = nets.loss_and_gradients(weights, x, y, stable=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_naive = softmax_naive(z, axis=1)
+        expected_naive = float(-np.mean(np.log(p_naive[rows, y])))
+    if np.isfinite(expected_naive):
+        assert naive_loss == pytest.approx(expected_naive, rel=1e-5, abs=1e-5)
+        np.testing.assert_allclose(
+            naive_grads[0][0], (p_naive - onehot) / n, rtol=1e-5, atol=1e-6 / n
+        )
+    else:
+        assert not np.isfinite(naive_loss)
+
+
 def test_naive_softmax_breaks_where_stable_does_not():
-    z = np.array([[1000.0, 0.0, -5.0]], np.float32)
-    assert np.isnan(nets.softmax_rows(z, stable=False)).any()
-    np.testing.assert_allclose(nets.softmax_rows(z).sum(axis=1), 1)
+    weights, x = one_layer_network_with_logits(np.array([[1000.0, 0.0, -5.0]]))
     # exp(1000) is inf, so p_1 = 1/inf = 0 and -log(0) = inf.
-    assert not np.isfinite(nets.cross_entropy_rows(z, np.array([1]), stable=False)).any()
-    assert nets.cross_entropy_rows(z, np.array([1]))[0] == pytest.approx(1000)
+    loss, _ = nets.loss_and_gradients(weights, x, np.array([1]), stable=False)
+    assert not np.isfinite(loss)
+    loss, grads = nets.loss_and_gradients(weights, x, np.array([1]))
+    assert loss == pytest.approx(1000)
+    np.testing.assert_allclose(grads[0][0], [[1, -1, 0]], atol=1e-30)
 
 
 @given(st.integers(0, 2**32 - 1), st.floats(0.1, 3.0))

@@ -30,6 +30,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.softmax.exact import cross_entropy_exact
+from core.softmax.functions import softmax_stable
 from core.training import data, readable
 from core.training import network as nets
 from core.training.readable import ReadableNetwork, cross_entropy, readable_source, softmax
@@ -196,8 +198,10 @@ def test_softmax_and_loss_stable_and_naive():
     np.testing.assert_allclose(softmax(z).sum(axis=1), 1, rtol=1e-6)
     assert np.isnan(softmax(z, stable=False)[0]).any()  # inf / inf
     np.testing.assert_allclose(softmax(z[1:], stable=False), softmax(z[1:]), rtol=1e-6)
-    expected = nets.cross_entropy_rows(z.astype(np.float64), y).mean()
+    exact = [float(cross_entropy_exact(row, label)) for row, label in zip(z, y, strict=True)]
+    expected = np.mean(exact)
     assert cross_entropy(z, y) == pytest.approx(expected, rel=1e-6)
+    np.testing.assert_array_equal(softmax(z), softmax_stable(z, axis=1))
     assert not math.isfinite(cross_entropy(z, y, stable=False))
 
 

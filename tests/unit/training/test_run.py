@@ -15,6 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.jobs.pool import JobStatus, WorkerPool
+from core.lesson import LESSONS
+from core.numerics.limits import exp_overflow_threshold
 from core.training import data as data
 from core.training import network as nets
 from core.training import run as training
@@ -283,6 +285,17 @@ def test_divergence_message_for_small_logits(top):
         "step 7: loss is inf: a probability rounded to exactly 0 and its log is -inf"
     )
     assert "overflowed" not in message
+
+
+def test_the_overflow_limit_is_float32s_log_max_everywhere():
+    limit = exp_overflow_threshold("float32")
+    assert limit == training.FLOAT32_EXP_LIMIT
+    assert "overflowed" in divergence_message(1, float("nan"), np.nextafter(limit, 100))
+    assert "overflowed" not in divergence_message(1, float("nan"), limit)
+    assert "passes 88.72," in training.VARIANTS["B"].explanation
+    push = next(preset for preset in PRESETS if preset.key == "push")
+    assert "logits pass 88.72 at once" in push.lesson
+    assert "past 88.72 and" in LESSONS[0].teaches
 
 
 def test_divergence_message_says_inf_for_negative_infinity_too():
