@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from core.jobs.tf_runtime import import_tensorflow
 from core.training import data as data
 from core.training import network as nets
 from core.training import run as training
@@ -12,7 +13,7 @@ from core.training import run as training
 def plain_fit(params, ctx):
     """Measure the samples per second of a default ``model.fit`` on the course's network."""
     # TensorFlow's default threading: this is the baseline a student gets from model.fit.
-    import keras
+    _, keras = import_tensorflow(single_thread=False)
 
     x, y, _, _, _ = training.load_training_data(training.TrainConfig(**params["config"]))
     spec = nets.NetworkSpec(x.shape[1])

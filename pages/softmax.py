@@ -12,8 +12,8 @@ from core.softmax import state as sm
 from core.softmax.formulas import softmax_formulas
 from core.softmax.functions import sigmoid_saturation_point
 from core.softmax.keras_check import KERAS_LOSS_CHECK
-from core.softmax.table import per_class_columns
-from ui.binding import read_link, session, write_link
+from core.softmax.table import keras_columns, per_class_columns
+from ui.binding import control, read_link, session, write_link
 from ui.layout import chart_style, html_table, preset_buttons, require_navigation, url_notices
 from ui.workers import current_job, start_job, watch_job, worker_pool
 
@@ -34,24 +34,8 @@ st.markdown(
 url_notices(ss.get("sm.notices", []))
 
 top = st.columns([2, 2, 3])
-mode = top[0].radio(
-    "Mode",
-    sf.MODES,
-    format_func={"multi": "Multi-class (softmax)", "binary": "Binary (sigmoid)"}.get,
-    key="sm.mode",
-    horizontal=True,
-    on_change=sm.on_mode,
-    args=(ss,),
-    persist_state="session",
-)
-dtype = top[1].radio(
-    "Float format",
-    DTYPE_NAMES,
-    key="sm.dtype",
-    horizontal=True,
-    help="Every step is computed in this format, as a framework would on that hardware.",
-    persist_state="session",
-)
+mode = control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))
+dtype = control(sm.PREFIX, "dtype", sf.CONTROLS["dtype"], top[1])
 
 
 def logit_sliders(n: int) -> None:
@@ -77,40 +61,16 @@ def multi_class_controls() -> float:
     preset_buttons(sf.PRESETS, "sm", lambda key: sm.on_preset(ss, key))
     left, right = st.columns(2)
     with right:
-        st.text_input(
-            "Type or paste logits",
-            key="sm.text",
-            on_change=sm.on_text,
-            args=(ss,),
-            help="2 to 10 numbers separated by commas or spaces, such as 1000, 999, 998.",
-            persist_state="session",
-        )
+        control(sm.PREFIX, "text", sf.CONTROLS["text"], on_change=sm.on_text, args=(ss,))
         if ss.get("sm.text_error"):
             st.error(ss["sm.text_error"], icon=":material/error:")
         n = len(ss["sm.logits"])
         c1, c2 = st.columns(2)
         c1.selectbox("True class y", range(n), key="sm.y", persist_state="session")
-        c2.number_input(
-            "Temperature T",
-            min_value=sf.TEMPERATURE_MIN,
-            max_value=sf.TEMPERATURE_MAX,
-            step=0.1,
-            key="sm.T",
-            help="Softmax of z / T: small T sharpens, large T flattens.",
-            persist_state="session",
-        )
+        control(sm.PREFIX, "T", sf.CONTROLS["T"], c2)
     with left:
         c1, c2 = st.columns(2)
-        c1.number_input(
-            "Number of classes",
-            min_value=sf.MIN_CLASSES,
-            max_value=sf.MAX_CLASSES,
-            step=1,
-            key="sm.n",
-            on_change=sm.on_count,
-            args=(ss,),
-            persist_state="session",
-        )
+        control(sm.PREFIX, "n", sf.CONTROLS["n"], c1, on_change=sm.on_count, args=(ss,))
         c2.selectbox(
             "Slider range",
             sm.SLIDER_RANGES,
@@ -121,28 +81,13 @@ def multi_class_controls() -> float:
             persist_state="session",
         )
         logit_sliders(n)
-    return st.slider(
-        "Shift all logits by c",
-        min_value=-float(ss["sm.range"]),
-        max_value=float(ss["sm.range"]),
-        step=sm.SLIDER_STEPS[ss["sm.range"]],
-        key="sm.c",
-        help="Softmax is unchanged by adding the same c to every logit. The stable result "
-        "does not move; the naive one breaks once exp overflows or underflows.",
-        persist_state="session",
-    )
+    r = ss["sm.range"]
+    bounds = {"min_value": -float(r), "max_value": float(r), "step": sm.SLIDER_STEPS[r]}
+    return control(sm.PREFIX, "c", sf.CONTROLS["c"], **bounds)
 
 
 def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
-    helps = {
-        "naive": "−log of the naive softmax probability of the true class.",
-        "keras": "What Keras computes from probabilities: clipped to [1e-7, 1 − 1e-7], then log.",
-        "logits": "log Σ exp(z) − z_y with the max shift: what from_logits=True computes.",
-        "exact": "Exact value of the loss for the stored logits (mpmath, 60 digits).",
-    }
-    if binary:
-        helps["naive"] = "−y log σ(z) − (1 − y) log(1 − σ(z)) with the naive sigmoid."
-        helps["logits"] = "max(z, 0) − z·y + log1p(exp(−|z|)): what from_logits=True computes."
+    helps = sf.LOSS_HELP["binary" if binary else "multi"]
     columns = st.columns(len(losses))
     for column, loss in zip(columns, losses, strict=True):
         with column:
@@ -214,17 +159,7 @@ def tf_check(case: dict) -> None:
     rows = rp.compare_with_keras(
         asked["mode"], asked["z"], asked["y"], asked["dtype"], job.result[0]
     )
-    st.markdown(
-        html_table(
-            {
-                "Keras model ending + loss": [f"<code>{r.setup}</code>" for r in rows],
-                "Softmax Lab": [format_float(r.ours) for r in rows],
-                "TensorFlow": [format_float(r.keras) for r in rows],
-                "agree": [r.verdict for r in rows],
-            }
-        ),
-        unsafe_allow_html=True,
-    )
+    st.markdown(html_table(keras_columns(rows)), unsafe_allow_html=True)
 
 
 def tf_progress(job) -> None:
@@ -264,11 +199,7 @@ def multi_class_page() -> dict:
         for formula in softmax_formulas(report):
             st.latex(formula)
     # Built only when asked for: a collapsed expander would still build and send it.
-    if st.toggle(
-        "Where does naive break? Show the error as the logits grow",
-        key="sm.breakdown",
-        persist_state="session",
-    ):
+    if control(sm.PREFIX, "breakdown", sf.CONTROLS["breakdown"]):
         st.plotly_chart(
             figures.breakdown_chart(
                 rp.BREAKDOWN_SCALES,
@@ -296,7 +227,7 @@ def binary_page() -> dict:
         key="sm.bz",
         persist_state="session",
     )
-    y = right.radio("Label y", [0, 1], key="sm.by", horizontal=True, persist_state="session")
+    y = control(sm.PREFIX, "by", sf.CONTROLS["by"], right)
     report = rp.binary_report(z, y, dtype)
     if report.losses:
         st.metric(

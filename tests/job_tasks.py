@@ -3,6 +3,8 @@
 import os
 import time
 
+from core.jobs.tf_runtime import import_tensorflow
+
 
 def echo(params, ctx):
     return {"echo": params, "pid": os.getpid()}
@@ -32,8 +34,7 @@ def ignore_stop(params, ctx):
 
 def keras_gradients(params, ctx):
     # Reference gradients and outputs from real Keras, for the NumPy engine's tests.
-    import keras
-    import tensorflow as tf
+    tf, keras = import_tensorflow()
 
     weights = params["weights"]
     layers = [keras.Input((weights[0][0].shape[0],))]

@@ -6,8 +6,14 @@ import os
 from types import ModuleType
 
 
-def import_tensorflow() -> tuple[ModuleType, ModuleType]:
-    """Import TensorFlow and Keras in a worker, single-threaded.
+def import_tensorflow(single_thread: bool = True) -> tuple[ModuleType, ModuleType]:
+    """Import TensorFlow and Keras in a worker, single-threaded unless asked otherwise.
+
+    Parameters
+    ----------
+    single_thread : bool, optional
+        Run TensorFlow's ops on one thread (the app's tasks); False keeps
+        TensorFlow's default threading (the benchmark's plain ``model.fit``).
 
     Returns
     -------
@@ -23,9 +29,11 @@ def import_tensorflow() -> tuple[ModuleType, ModuleType]:
     TensorFlow first runs an op, so every task imports it through here.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    import tensorflow as tf
+    import keras  # noqa: TID251 - the one place that imports it
+    import tensorflow as tf  # noqa: TID251
 
+    if not single_thread:
+        return tf, keras
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.numerics.formats import DEFAULT_DTYPE, DTYPE_NAMES, DTypeName
-from core.settings import Setting, SettingsTable, Values, choice, integer, shortest
+from core.settings import Control, Setting, SettingsTable, Values, choice, integer, shortest
 
 MIN_CLASSES = 2
 MAX_CLASSES = 10
@@ -309,3 +309,60 @@ SETTINGS = SettingsTable(
     )
 )
 """The softmax page's URL: ``z``, ``y``, ``dtype``, ``T`` and ``mode``."""
+
+
+LOSS_HELP = {
+    "multi": {
+        "naive": "−log of the naive softmax probability of the true class.",
+        "keras": "What Keras computes from probabilities: clipped to [1e-7, 1 − 1e-7], then log.",
+        "logits": "log Σ exp(z) − z_y with the max shift: what from_logits=True computes.",
+        "exact": "Exact value of the loss for the stored logits (mpmath, 60 digits).",
+    },
+    "binary": {
+        "naive": "−y log σ(z) − (1 − y) log(1 − σ(z)) with the naive sigmoid.",
+        "keras": "What Keras computes from probabilities: clipped to [1e-7, 1 − 1e-7], then log.",
+        "logits": "max(z, 0) − z·y + log1p(exp(−|z|)): what from_logits=True computes.",
+        "exact": "Exact value of the loss for the stored logits (mpmath, 60 digits).",
+    },
+}
+"""What each loss is, per mode, for its tooltip."""
+
+CONTROLS: dict[str, Control] = {
+    "mode": Control(
+        "radio",
+        "Mode",
+        MODES,
+        {"multi": "Multi-class (softmax)", "binary": "Binary (sigmoid)"},
+        horizontal=True,
+    ),
+    "dtype": Control(
+        "radio",
+        "Float format",
+        DTYPE_NAMES,
+        help="Every step is computed in this format, as a framework would on that hardware.",
+        horizontal=True,
+    ),
+    "text": Control(
+        "text_input",
+        "Type or paste logits",
+        help="2 to 10 numbers separated by commas or spaces, such as 1000, 999, 998.",
+    ),
+    "T": Control(
+        "number_input",
+        "Temperature T",
+        low=TEMPERATURE_MIN,
+        high=TEMPERATURE_MAX,
+        step=0.1,
+        help="Softmax of z / T: small T sharpens, large T flattens.",
+    ),
+    "n": Control("number_input", "Number of classes", low=MIN_CLASSES, high=MAX_CLASSES, step=1),
+    "c": Control(
+        "slider",
+        "Shift all logits by c",
+        help="Softmax is unchanged by adding the same c to every logit. The stable result "
+        "does not move; the naive one breaks once exp overflows or underflows.",
+    ),
+    "by": Control("radio", "Label y", (0, 1), horizontal=True),
+    "breakdown": Control("toggle", "Where does naive break? Show the error as the logits grow"),
+}
+"""The softmax page's controls, by session name (``"sm.<name>"``)."""

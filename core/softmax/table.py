@@ -6,7 +6,7 @@ import numpy as np
 
 from core.charts import BROKEN_MARK
 from core.numerics.text import format_error, format_exact, format_float
-from core.softmax.report import SoftmaxReport
+from core.softmax.report import KerasComparison, SoftmaxReport
 
 
 def flagged(value: float | np.floating) -> str:
@@ -53,4 +53,25 @@ def per_class_columns(report: SoftmaxReport) -> dict[str, list[str]]:
         "naive ULP": [format_error(e) for e in report.naive_ulp],
         "stable rel. err": [format_error(e) for e in report.stable_rel],
         "stable ULP": [format_error(e) for e in report.stable_ulp],
+    }
+
+
+def keras_columns(rows: list[KerasComparison]) -> dict[str, list[str]]:
+    """Return the table of Softmax Lab's losses against real TensorFlow's.
+
+    Parameters
+    ----------
+    rows : list of KerasComparison
+        One row per model ending and loss, from `compare_with_keras`.
+
+    Returns
+    -------
+    dict
+        Column title to cells; the set-ups are written as code.
+    """
+    return {
+        "Keras model ending + loss": [f"<code>{r.setup}</code>" for r in rows],
+        "Softmax Lab": [format_float(r.ours) for r in rows],
+        "TensorFlow": [format_float(r.keras) for r in rows],
+        "agree": [r.verdict for r in rows],
     }
