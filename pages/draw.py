@@ -17,7 +17,7 @@ from core.softmax import report as rp
 from core.training import state as tr
 from core.training.models import TrainedModel, weights_from_npz
 from ui.binding import read_link, session, write_link
-from ui.layout import chart_style, html_bars, require_navigation, url_notices
+from ui.layout import chart_style, html_bars, require_navigation, url_notices, weights_upload
 
 PAGE = "draw"
 MODEL_FILE = Path(__file__).resolve().parent.parent / "assets" / "default-model.npz"
@@ -57,18 +57,7 @@ st.multiselect(
     persist_state="session",
 )
 
-with st.expander("Use a weights file saved on the train page (.npz)"):
-    weights_file = st.file_uploader("Weights file", type=["npz"], key="dr.weights_file")
-    if weights_file is not None:
-        try:
-            uploaded = weights_from_npz(weights_file.getvalue())
-        except ValueError as error:
-            st.error(f"Those weights cannot be used: {error}.")
-        else:
-            name = f"uploaded · {uploaded.name}"
-            if tr.keep_uploaded_model(ss, name, uploaded):
-                st.rerun()
-            st.success(f"{name} is in the model list above.")
+weights_upload("Use a weights file saved on the train page (.npz)", "dr.weights_file")
 
 
 @st.fragment

@@ -8,12 +8,12 @@ from core.training import data, figures
 from core.training import settings as ts
 from core.training import state as tr
 from core.training.history import downsample
-from core.training.models import evaluate, weights_from_npz, weights_to_npz
+from core.training.models import evaluate, weights_to_npz
 from core.training.readable import readable_source
 from core.training.results import models_from_run, run_model_names, variant_label
 from core.training.run import TRAIN_TASK, VARIANTS
 from ui.binding import control, read_link, session, write_link
-from ui.layout import chart_style, preset_buttons, require_navigation, url_notices
+from ui.layout import chart_style, preset_buttons, require_navigation, url_notices, weights_upload
 from ui.workers import current_job, job_buttons, start_job, watch_job
 
 PAGE = "train"
@@ -251,16 +251,7 @@ if job is not None:
     watch_job(job.id, live, "training workers")
     results(job)
 
-with st.expander("Upload weights saved earlier (.npz)"):
-    upload = st.file_uploader("Weights file", type=["npz"], key="tr.weights_file")
-    if upload is not None:
-        try:
-            model = weights_from_npz(upload.getvalue())
-        except ValueError as error:
-            st.error(f"Those weights cannot be used: {error}.")
-        else:
-            tr.keep_uploaded_model(ss, f"uploaded · {model.name}", model)
-            st.success(f"Loaded {model.name}: {model.spec.sizes} on {model.dataset}.")
+weights_upload("Upload weights saved earlier (.npz)", "tr.weights_file")
 
 if settings is not None:
     write_link(PAGE, ts.SETTINGS, tr.current_values(ss))

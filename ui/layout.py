@@ -8,6 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.charts import BROKEN_MARK, LAPTOP, PROJECTOR, ChartStyle
+from core.training.models import weights_from_npz
+from core.training.state import keep_uploaded_model
 
 PRESENT_KEY = "present"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -180,3 +182,30 @@ def preset_buttons(presets, prefix: str, on_preset) -> None:
             )
     if st.session_state.get(f"{prefix}.lesson"):
         st.info(st.session_state[f"{prefix}.lesson"], icon=":material/lightbulb:")
+
+
+def weights_upload(title: str, key: str) -> None:
+    """Draw an expander that loads saved weights (.npz) into the session's models.
+
+    Parameters
+    ----------
+    title : str
+        The expander's title.
+    key : str
+        The file uploader's key.
+    """
+    with st.expander(title):
+        upload = st.file_uploader("Weights file", type=["npz"], key=key)
+        if upload is None:
+            return
+        try:
+            model = weights_from_npz(upload.getvalue())
+        except ValueError as error:
+            st.error(f"Those weights cannot be used: {error}.")
+            return
+        if keep_uploaded_model(st.session_state, f"uploaded · {model.name}", model):
+            st.rerun()  # so that every model list on the page offers it
+        st.success(
+            f"Loaded {model.name}: {model.spec.sizes} on {model.dataset}. "
+            "It is in the draw page's model list for the rest of your session."
+        )
