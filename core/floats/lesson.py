@@ -82,12 +82,12 @@ def ladder_labels(low: float, high: float, integer: bool = False) -> dict[float,
 
 @lru_cache(maxsize=len(FORMAT_NAMES))
 def sweep(format_name: str) -> tuple[CancellationResult, ...]:
-    """Return `core.floats.cancellation_sweep` over `core.floats.SWEEP_NS`, cached.
+    """Return `core.floats.bits.cancellation_sweep` over `core.floats.bits.SWEEP_NS`, cached.
 
     Parameters
     ----------
     format_name : str
-        One of `core.floats.FORMAT_NAMES`.
+        One of `core.numerics.formats.FORMAT_NAMES`.
 
     Returns
     -------
@@ -99,7 +99,7 @@ def sweep(format_name: str) -> tuple[CancellationResult, ...]:
 
 @lru_cache(maxsize=1024)
 def gallery_result(key: str, x: float) -> GalleryResult:
-    """Return `core.floats.evaluate_gallery_entry`, cached.
+    """Return `core.floats.bits.evaluate_gallery_entry`, cached.
 
     Adding 0.1 a million times takes about 50 ms, too slow to repeat on every
     rerun of a page.
@@ -119,7 +119,7 @@ def gallery_result(key: str, x: float) -> GalleryResult:
     Raises
     ------
     ValueError
-        As `core.floats.evaluate_gallery_entry` (errors are not cached).
+        As `core.floats.bits.evaluate_gallery_entry` (errors are not cached).
     """
     return evaluate_gallery_entry(key, x)
 
@@ -130,7 +130,7 @@ def number_line_centres(format_name: str) -> tuple[float, ...]:
     Parameters
     ----------
     format_name : str
-        One of `core.floats.FORMAT_NAMES`.
+        One of `core.numerics.formats.FORMAT_NAMES`.
 
     Returns
     -------
@@ -183,7 +183,7 @@ def number_line(centre: float | np.generic, format_name: str, count: int = 4) ->
     centre : float or numpy scalar
         A finite point; it is rounded to the format.
     format_name : str
-        One of `core.floats.FORMAT_NAMES`.
+        One of `core.numerics.formats.FORMAT_NAMES`.
     count : int, optional
         Values on each side.
 
@@ -225,7 +225,7 @@ def gap_staircase(
     Parameters
     ----------
     format_name : str
-        One of `core.floats.FORMAT_NAMES`.
+        One of `core.numerics.formats.FORMAT_NAMES`.
     low, high : float, optional
         Positive magnitudes; powers of two beyond the format's largest value are
         left out.

@@ -172,7 +172,7 @@ def format_ulp_error(
     Returns
     -------
     float or None
-        As `core.precision.ulp_error`; None when either value is not finite.
+        As `ulp_error`; None when either value is not finite.
 
     Notes
     -----

@@ -112,7 +112,7 @@ def format_value(value: float | int | Fraction | np.generic, format_name: str) -
     Returns
     -------
     str
-        As `core.precision.format_float` gives it for float16/32/64 (so float16
+        As `format_float` gives it for float16/32/64 (so float16
         0.1 shows as ``"0.1"``, not its float64 digits); bfloat16, which numpy
         would print with float64 digits, gets the same shortest treatment here.
     """
@@ -153,7 +153,7 @@ def value_text(value: float | np.generic, format_name: str) -> str:
     value : float or numpy scalar
         A value of the format (rounded to it otherwise).
     format_name : str
-        One of `core.floats.FORMAT_NAMES`.
+        One of `core.numerics.formats.FORMAT_NAMES`.
 
     Returns
     -------

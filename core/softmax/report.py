@@ -603,7 +603,7 @@ def compare_with_keras(
     dtype_name : str
         Float format of the computation.
     keras_result : dict
-        One entry of the list returned by `core.tf_tasks.keras_loss_check`.
+        One entry of the list returned by `core.softmax.keras_check.keras_loss_check`.
         Its probabilities feed the rows of a plain TensorFlow softmax/sigmoid.
 
     Returns
