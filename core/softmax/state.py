@@ -3,9 +3,10 @@
 The page's widgets call these as callbacks with the session's state mapping;
 they never import Streamlit, so every transition is tested on a plain dict.
 Keys are ``"sm.<name>"``: ``logits`` (the current list), one ``z<i>`` per
-slider, ``text`` (the typed list), ``n``, ``range``, ``c`` (the shift), ``y``,
-``dtype``, ``T`` (the temperature), ``mode``, ``bz``/``by`` (binary mode), and
-``notices``, ``text_error`` and ``lesson`` for the messages shown.
+slider, ``text`` (the typed list) and ``text_seen`` (the last one read), ``n``,
+``range``, ``c`` (the shift), ``y``, ``dtype``, ``T`` (the temperature),
+``mode``, ``bz``/``by`` (binary mode), and ``notices``, ``text_error`` and
+``lesson`` for the messages shown.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def set_logits(state: State, values: list[float]) -> None:
         state[key("c")] = 0.0
     for i, v in enumerate(values):
         state[key(f"z{i}")] = float(v)
-    state[key("text")] = sf.format_logit_list(values)
+    state[key("text")] = state[key("text_seen")] = sf.format_logit_list(values)
     state[key("text_error")] = None
     if state.get(key("y"), 0) >= len(values):
         state[key("y")] = 0
@@ -86,6 +87,7 @@ def ensure_binary_defaults(state: State) -> None:
 
 def on_text(state: State) -> None:
     """Read the typed logits; on a mistake keep the previous ones and say why."""
+    state[key("text_seen")] = state[key("text")]
     try:
         set_logits(state, sf.parse_logit_list(state[key("text")]))
     except ValueError as error:
@@ -95,16 +97,19 @@ def on_text(state: State) -> None:
 def on_slider(state: State, i: int) -> None:
     """Take slider `i`'s new value into the logits.
 
-    A change can arrive after a typed list removed that slider (the browser sent
-    it before it saw the shorter list): it no longer belongs to any logit, so it
-    is ignored.
+    A slider change can reach the server with, or after, a typed list that removes
+    that slider (the browser sent it before it saw the shorter list). The typed
+    list wins: a change for a slider beyond the logits is ignored, and so is one
+    that arrives in the same rerun as a typed list not yet read (``text`` differs
+    from the last text read, ``text_seen``).
     """
     logits = list(state[key("logits")])
-    if i >= len(logits) or key(f"z{i}") not in state:
+    typed_pending = state.get(key("text")) != state.get(key("text_seen"))
+    if i >= len(logits) or key(f"z{i}") not in state or typed_pending:
         return
     logits[i] = state[key(f"z{i}")]
     state[key("logits")] = logits
-    state[key("text")] = sf.format_logit_list(logits)
+    state[key("text")] = state[key("text_seen")] = sf.format_logit_list(logits)
     state[key("text_error")] = None
 
 

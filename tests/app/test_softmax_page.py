@@ -191,3 +191,32 @@ def test_check_with_tensorflow():
     assert "✗" not in table
     assert "SparseCategoricalCrossentropy(from_logits=True)" in table
     assert "2000" in table and "16.118095" in table
+
+
+@pytest.mark.parametrize("y", ["²", "①", "9" * 4301, "-0", " 1 "])
+@pytest.mark.parametrize("mode", ["multi", "binary"])
+def test_a_class_that_is_not_a_plain_number_falls_back_instead_of_crashing(y, mode):
+    # str.isdigit() accepts '²' and '①', which int() refuses, and int() refuses more
+    # than 4,300 digits: each crashed the page before.
+    at = open_softmax(y=y, mode=mode)
+    assert not at.exception
+    if y.strip() in ("-0", "1"):
+        return
+    assert "choose a" in texts(at.warning)
+    # Leaving through the sidebar and coming back keeps the fallback, not an error.
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+
+
+def test_a_slider_change_for_a_logit_that_was_just_removed_is_ignored():
+    # A class saw this under load: the browser sends a change of z5 right after a typed
+    # list removed that slider, and both reach the server in one rerun.
+    at = open_softmax()
+    at.text_input(key="sm.text").input("1, 2, 3, 4, 5, 6").run()
+    at.text_input(key="sm.text").input("1, 2")
+    at.slider(key="sm.z5").set_value(3.0)
+    at.run()
+    assert not at.exception
+    assert at.text_input(key="sm.text").value == "1, 2"
+    assert len(at.slider) == 3  # two logits and the shift

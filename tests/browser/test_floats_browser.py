@@ -101,7 +101,7 @@ def test_url_opens_the_largest_float16(page: Page, server: Server) -> None:
 def test_bad_url_falls_back_with_a_notice(page: Page, server: Server) -> None:
     main = open_floats(page, server, "?x=abc&dtype=float8")
     expect(main.get_by_text("dtype='float8': choose one of")).to_be_visible()
-    expect(main.get_by_text("x: 'abc' is not a number")).to_be_visible()
+    expect(main.get_by_text("x='abc': 'abc' is not a number")).to_be_visible()
     expect(main.get_by_role("textbox", name="Value x", exact=True)).to_have_value("0.1")
     screenshot(page, "floats-bad-url", full_page=False)
 
