@@ -1,0 +1,34 @@
+"""Every link the README shows opens its page in that state, with no notice."""
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+
+from tests.app.helpers import open_app_page, texts
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = {"softmax": "pages/softmax.py", "floats": "pages/floats.py", "train": "pages/train.py"}
+
+
+def readme_links() -> list[tuple[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"`/(\w+)\?([^`.]+)`", text)
+    # The parameter examples of the lesson-path table, each on its own page.
+    links += [("softmax", q) for q in re.findall(r"`(z=[^`]+)`", text)]
+    return [(page, query) for page, query in links if page in PAGES]
+
+
+@pytest.mark.parametrize(("page", "query"), readme_links())
+def test_a_readme_link_opens_its_state(page, query):
+    params = dict(parse_qsl(query))
+    at = open_app_page(PAGES[page], **params)
+    assert not at.exception
+    assert not texts(at.warning), texts(at.warning)
+    for name, value in params.items():
+        assert at.query_params[name] == value
+
+
+def test_the_readme_has_links_to_check():
+    assert len(readme_links()) >= 2
