@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import streamlit as st
@@ -79,33 +81,104 @@ def chart_style() -> ChartStyle:
     return PROJECTOR if st.session_state.get(PRESENT_KEY) else LAPTOP
 
 
-def _cell(text: str) -> str:
-    # A value that broke (inf, nan, 0 where it should not be) stands out beyond its mark.
-    return f'<span class="broken">{text}</span>' if text.endswith(BROKEN_MARK) else text
+CELL_STYLES = {
+    "bold": "<b>{}</b>",
+    "digits": '<span class="fl-digits">{}</span>',
+    "wrap": '<span class="fl-wrap">{}</span>',
+}
+"""How `html_table` marks a cell, by the style name `core` gives it."""
+
+_CODE = re.compile(r"`([^`]*)`")
 
 
-def html_table(columns: dict[str, list[str]]) -> str:
+def styled(text: str, style: str = "") -> str:
+    """Return a cell's markup: code spans, a broken value's highlight, then its style.
+
+    Parameters
+    ----------
+    text : str
+        Plain text from `core` (our own text only, never input): a part between
+        backticks is code, and a text ending with `core.charts.BROKEN_MARK` is a
+        value that broke (inf, nan, 0 where it should not be), which stands out
+        beyond its mark.
+    style : str, optional
+        One of `CELL_STYLES`, or ``""`` for none.
+
+    Returns
+    -------
+    str
+        Markup.
+    """
+    html = _CODE.sub(r"<code>\1</code>", text)
+    if html.endswith(BROKEN_MARK):
+        html = f'<span class="broken">{html}</span>'
+    return CELL_STYLES[style].format(html) if style else html
+
+
+def html_table(
+    columns: Mapping[str, Sequence[str]],
+    styles: Mapping[str, str | Sequence[str]] | None = None,
+    titles: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """Return a compact HTML table of pre-formatted cells (our own text only, never input).
 
     Parameters
     ----------
-    columns : dict
-        Column title to the column's cells, all the same length.
+    columns : mapping
+        Column title to the column's cells, all the same length; each cell is
+        marked up by `styled`.
+    styles : mapping, optional
+        Column title to one of `CELL_STYLES` for every cell of the column, or to
+        one per cell (``""`` for none).
+    titles : mapping, optional
+        Column title to one hover text per cell (``""`` for none), such as every
+        digit of a value shown shorter.
 
     Returns
     -------
     str
         ``<table class="lab">`` markup, styled by the page frame.
     """
+    styles = styles or {}
+    titles = titles or {}
+
+    def cells(title: str, texts: Sequence[str]) -> list[str]:
+        style = styles.get(title, "")
+        kinds = [style] * len(texts) if isinstance(style, str) else list(style)
+        hover = titles.get(title) or [""] * len(texts)
+        return [
+            f'<span title="{tip}">{styled(text, kind)}</span>' if tip else styled(text, kind)
+            for text, kind, tip in zip(texts, kinds, hover, strict=True)
+        ]
+
     head = "".join(f"<th>{title}</th>" for title in columns)
-    rows = zip(*columns.values(), strict=True)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_cell(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
+    rows = zip(*(cells(title, texts) for title, texts in columns.items()), strict=True)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return (
         f'<div class="lab-scroll"><table class="lab"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
+
+
+def bit_strip(fields: Sequence[tuple[str, str, str]]) -> str:
+    """Return a number's bit fields side by side, each coloured and captioned.
+
+    Parameters
+    ----------
+    fields : sequence of tuple
+        ``(field, bits, caption)`` for the sign, exponent and fraction, as
+        `core.floats.bit_view.strip_fields` gives them.
+
+    Returns
+    -------
+    str
+        Markup, styled by the page frame (``.fl-strip``).
+    """
+    cells = "".join(
+        f'<div class="fl-field fl-{name}"><code>{text}</code><small>{label}</small></div>'
+        for name, text, label in fields
+    )
+    return f'<div class="fl-strip">{cells}</div>'
 
 
 def html_bars(

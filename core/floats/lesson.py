@@ -1,8 +1,8 @@
 """What the floating-point round-off page needs beyond :mod:`core.floats.bits`.
 
 The input ladders of its sliders, the data of its number line and gap staircase,
-the plain sentences that name special values, and the softmax presets that cross
-each format's ``log(max)``.
+the plain sentences that name special values, the course example's code, and the
+softmax presets (and their links) that cross each format's ``log(max)``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from core.floats.bits import (
     SWEEP_NS,
     CancellationResult,
+    CourseValue,
     GalleryResult,
     Kind,
     cancellation_sweep,
@@ -24,7 +25,7 @@ from core.floats.bits import (
     representable_values_around,
 )
 from core.numerics.formats import FORMAT_NAMES, FormatName, get_format, round_to_format
-from core.numerics.limits import format_limits
+from core.numerics.limits import all_format_limits, format_limits
 from core.numerics.text import format_float, value_text
 from core.softmax.settings import SETTINGS as SOFTMAX_SETTINGS
 
@@ -326,3 +327,46 @@ OVERFLOW_PRESETS: dict[str, OverflowPreset] = {
     "float64": OverflowPreset("float64", "float64", (1000.0, 999.0, 998.0)),
 }
 """For each format, logits that make the naive softmax's exp overflow."""
+
+
+def course_code(value: CourseValue) -> str:
+    """Return one line of the course example as a Python session prints it.
+
+    Parameters
+    ----------
+    value : CourseValue
+        ``x1`` or ``x2`` of `core.floats.bits.course_example`.
+
+    Returns
+    -------
+    str
+        The assignment, the print with 18 decimals, and what it prints.
+    """
+    return (
+        f">>> {value.name} = {value.expression}\n"
+        f'>>> print(f"{{{value.name}:.18f}}")\n{value.printed}'
+    )
+
+
+def overflow_links() -> tuple[tuple[str, dict[str, str]], ...]:
+    """Return, for each format, a softmax page link whose logits cross its ``log(max)``.
+
+    Returns
+    -------
+    tuple of tuple
+        ``(label, query)``: the label names the format, the logits and the limit
+        they cross (and the softmax page's format when it differs); the query
+        is `OverflowPreset.query`.
+    """
+    links = []
+    for row in all_format_limits():
+        preset = OVERFLOW_PRESETS[row.name]
+        logits = ", ".join(format_float(z) for z in preset.logits)
+        same = (
+            ""
+            if preset.softmax_dtype == row.name
+            else f" (in {preset.softmax_dtype}: same exponent range)"
+        )
+        label = f"{row.name}: logits {logits} cross {row.log_largest:.2f}{same}"
+        links.append((label, preset.query))
+    return tuple(links)

@@ -127,6 +127,17 @@ def sync_bit_pills(state: State, bits: FloatBits, fmt: FloatFormat) -> None:
         state[key(f"{field}.{fmt.name}")] = [i for i in positions if bits.bits[i] == "1"]
 
 
+def gallery_inputs(state: Mapping[str, Any]) -> dict[str, float]:
+    """Return each gallery entry's input by key (its default until it is moved)."""
+    return {e.key: state.get(key(f"g.{e.key}"), e.default_input) for e in fl.GALLERY}
+
+
+def number_line_point(state: Mapping[str, Any]) -> float | np.generic:
+    """Return the number line's centre: the value x, or the power of ten chosen."""
+    centre = state[key("centre")]
+    return state[key("value")] if centre == "x" else centre
+
+
 def current_values(state: Mapping[str, Any]) -> dict[str, Any]:
     """Return the page's settings as they stand, for its URL."""
     return {"dtype": state[key("dtype")], "x": state.get(key("source"), DEFAULT_X)}

@@ -263,3 +263,25 @@ def test_cached_sweep_and_gallery_equal_the_engine():
     assert result == fl.evaluate_gallery_entry("log1p", 1e-12)
     with pytest.raises(ValueError, match="between"):
         roundoff.gallery_result("log1p", 1e9)
+
+
+def test_course_code_prints_18_decimals():
+    x1, x2 = fl.course_example()
+    assert roundoff.course_code(x2) == (
+        f'>>> x2 = {x2.expression}\n>>> print(f"{{x2:.18f}}")\n{x2.printed}'
+    )
+    assert "(1 + 1/10000) - (1 - 1/10000)" in roundoff.course_code(x2)
+    assert roundoff.course_code(x1).endswith("0.000200000000000000")
+
+
+def test_overflow_links():
+    links = dict(roundoff.overflow_links())
+    assert list(links) == [
+        "float16: logits 12, 0, -12 cross 11.09",
+        "bfloat16: logits 1000, 999, 998 cross 88.72 (in float32: same exponent range)",
+        "float32: logits 1000, 999, 998 cross 88.72",
+        "float64: logits 1000, 999, 998 cross 709.78",
+    ]
+    for (label, query), name in zip(roundoff.overflow_links(), FORMAT_NAMES, strict=True):
+        assert label.startswith(f"{name}: ")
+        assert query == roundoff.OVERFLOW_PRESETS[name].query

@@ -1,0 +1,66 @@
+"""Tests of core.floats.bit_view: the bit strip, bit buttons and kind sentence of a number."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from core.floats import bit_view
+from core.floats import bits as fl
+from core.floats.lesson import KIND_EXPLANATIONS
+from core.numerics.formats import FORMAT_NAMES, get_format
+
+
+def test_power_of_two_is_ascii():
+    assert bit_view.power_of_two(3) == "2^3"
+    assert bit_view.power_of_two(-52) == "2^-52"
+    assert bit_view.power_of_two(0).isascii()
+
+
+def test_strip_fields_of_point_one():
+    bits = fl.dissect(0.1, "float64")
+    assert bit_view.strip_fields(bits) == (
+        ("sign", "0", "sign"),
+        ("exponent", "01111111011", "exponent · 11 bits"),
+        ("fraction", bits.fraction_bits, "fraction · 52 bits"),
+    )
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_bit_groups_label_every_bit_with_its_place_value(name):
+    fmt = get_format(name)
+    groups = bit_view.bit_groups(fl.dissect(1.0, name), fmt)
+    assert [g.field for g in groups] == ["sign", "exponent", "fraction"]
+    positions = [p for g in groups for p in g.labels]
+    assert positions == list(range(fmt.total_bits))
+    assert groups[0].labels == {0: "- (negative)"}
+    exponent = list(groups[1].labels.values())
+    assert exponent[0] == f"2^{fmt.exponent_bits - 1}" and exponent[-1] == "2^0"
+    fraction = list(groups[2].labels.values())
+    assert fraction[0] == "2^-1" and fraction[-1] == f"2^-{fmt.fraction_bits}"
+
+
+def test_bit_group_titles_give_bias_and_significand():
+    bits = fl.dissect(0.1, "float64")
+    sign, exponent, fraction = bit_view.bit_groups(bits, get_format("float64"))
+    assert sign.title == "Sign bit s = 0"
+    assert exponent.title == "Exponent bits 01111111011 = 1019; minus the bias 1023: e = -4"
+    assert fraction.title == f"Fraction bits: significand = {bits.significand}"
+
+
+def test_bit_group_titles_of_infinity():
+    bits = fl.dissect(-math.inf, "bfloat16")
+    sign, exponent, fraction = bit_view.bit_groups(bits, get_format("bfloat16"))
+    assert sign.title == "Sign bit s = 1"
+    assert exponent.title == "Exponent bits 11111111 = 255 (all ones: inf or nan)"
+    assert fraction.title == "Fraction bits"
+
+
+def test_kind_text_with_and_without_a_formula():
+    one = fl.dissect(1.0, "float16")
+    name, explanation = KIND_EXPLANATIONS["normal"]
+    assert bit_view.kind_text(one) == (f"**{name}.** {explanation} Value = (−1)^0 × 1 × 2^0 = 1.")
+    nan = fl.dissect(math.nan, "float32")
+    name, explanation = KIND_EXPLANATIONS["nan"]
+    assert bit_view.kind_text(nan) == f"**{name}.** {explanation}"
