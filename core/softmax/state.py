@@ -67,6 +67,7 @@ def apply_settings(state: State, values: Mapping[str, Any], notices: list[str]) 
         if key("logits") not in state:
             state[key("range")] = SLIDER_RANGES[0]
             set_logits(state, list(sf.SoftmaxSettings().z))
+            state.setdefault(key("y"), sf.SoftmaxSettings().y)
     else:
         state[key("range")] = fitting_range(list(settings.z)) or SLIDER_RANGES[-1]
         set_logits(state, list(settings.z))

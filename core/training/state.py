@@ -68,6 +68,7 @@ def on_preset(state: State, preset_key: str, mnist_available: bool) -> None:
     """Load a preset and show what it teaches; without MNIST, say it uses the digits."""
     preset = next(p for p in ts.PRESETS if p.key == preset_key)
     config = preset.config
+    state[key("notices")] = []
     if config.data == "mnist" and not mnist_available:
         config = dataclasses.replace(config, data="uci-digits")
         state[key("notices")] = [

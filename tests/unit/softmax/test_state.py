@@ -1,0 +1,340 @@
+"""Tests of core.softmax.state: the page's transitions, driven on a plain dict."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.softmax import settings as sf
+from core.softmax import state as sm
+from core.softmax.state import key
+
+
+def visit(params=None):
+    """A first visit with a link, as the page does it: read the link, then binary defaults."""
+    state = {}
+    values, notices = sf.SETTINGS.from_query(params or {})
+    sm.apply_settings(state, values, notices)
+    sm.ensure_binary_defaults(state)
+    return state
+
+
+def sliders(state):
+    return [state[key(f"z{i}")] for i in range(state[key("n")])]
+
+
+def test_key():
+    assert key("z3") == "sm.z3"
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([0.5, -3], 10), ([10, -10], 10), ([10.01], 100), ([-1000], 1000), ([1e5], 100_000)],
+)
+def test_fitting_range(values, expected):
+    assert sm.fitting_range(values) == expected
+
+
+def test_fitting_range_of_nothing_and_too_much():
+    assert sm.fitting_range([]) == 10
+    assert sm.fitting_range([100_000.5]) is None
+
+
+def test_first_visit_without_a_link():
+    state = visit()
+    assert state[key("logits")] == [2.0, 1.0, 0.1]
+    assert sliders(state) == [2.0, 1.0, 0.1]
+    assert state[key("n")] == 3 and state[key("range")] == 10 and state[key("c")] == 0.0
+    assert state[key("text")] == "2, 1, 0.1" and state[key("text_error")] is None
+    assert state[key("y")] == 0 and state[key("dtype")] == "float32" and state[key("T")] == 1.0
+    assert state[key("mode")] == "multi" and state[key("notices")] == []
+    assert state[key("bz")] == sf.DEFAULT_BINARY_LOGIT and state[key("by")] == 0
+    assert sm.current_values(state) == sf.SETTINGS.defaults()
+
+
+def test_link_with_large_logits_widens_the_range_and_keeps_its_notices():
+    state = visit({"z": "1000,999,998", "y": "2", "dtype": "float16", "T": "2", "x": "1"})
+    assert state[key("logits")] == [1000.0, 999.0, 998.0] and state[key("range")] == 1000
+    assert state[key("y")] == 2 and state[key("dtype")] == "float16" and state[key("T")] == 2.0
+    state = visit({"z": "5e4, 1", "y": "7"})
+    assert state[key("range")] == 100_000 and state[key("y")] == 0
+    assert state[key("notices")] == ["y='7': choose a true class from 0 to 1; using 0."]
+
+
+def test_link_settings_read_back_through_current_values():
+    params = {"z": "1000,999,-3.5", "y": "1", "dtype": "float64", "T": "0.5"}
+    state = visit(params)
+    assert sf.SETTINGS.to_query(sm.current_values(state)) == params
+
+
+def test_binary_link_keeps_the_multi_class_logits_of_the_session():
+    state = visit({"z": "4,5,6,7"})
+    values, notices = sf.SETTINGS.from_query({"mode": "binary", "z": "-40", "y": "1"})
+    sm.apply_settings(state, values, notices)
+    assert state[key("mode")] == "binary" and state[key("bz")] == -40.0 and state[key("by")] == 1
+    assert state[key("logits")] == [4.0, 5.0, 6.0, 7.0]
+    assert sm.current_values(state) == {
+        "mode": "binary",
+        "dtype": "float32",
+        "z": (-40.0,),
+        "y": 1,
+        "temperature": 1.0,
+    }
+
+
+def test_binary_link_on_a_first_visit_gives_the_multi_class_defaults():
+    state = visit({"mode": "binary", "z": "12.5"})
+    assert state[key("logits")] == [2.0, 1.0, 0.1] and state[key("range")] == 10
+    assert state[key("bz")] == 12.5 and state[key("by")] == 0
+    assert sf.SETTINGS.to_query(sm.current_values(state)) == {"mode": "binary", "z": "12.5"}
+    # Switching to multi-class after a binary link: its state is complete (a true class).
+    state[key("mode")] = "multi"
+    sm.on_mode(state)
+    assert state[key("y")] == 0
+    assert sm.current_values(state) == sf.SETTINGS.defaults()
+
+
+def test_set_logits_moves_sliders_count_text_and_true_class():
+    state = visit({"y": "2"})
+    sm.set_logits(state, [50.0, -1.5])
+    assert state[key("logits")] == [50.0, -1.5] and sliders(state) == [50.0, -1.5]
+    assert state[key("n")] == 2 and state[key("text")] == "50, -1.5"
+    assert state[key("range")] == 100 and state[key("c")] == 0.0
+    assert state[key("y")] == 0  # class 2 is gone
+
+
+def test_set_logits_never_narrows_the_range_nor_resets_the_shift_when_it_fits():
+    state = visit({"z": "500,1"})
+    state[key("c")] = 3.0
+    sm.set_logits(state, [1.0, 2.0, 3.0])
+    assert state[key("range")] == 1000 and state[key("c")] == 3.0
+    state[key("y")] = 2
+    sm.set_logits(state, [1.0, 2.0, 3.0, 4.0])
+    assert state[key("y")] == 2
+
+
+def test_set_logits_beyond_every_range_keeps_the_largest_range():
+    state = visit()
+    sm.set_logits(state, [1e6, 0.0])
+    assert state[key("range")] == 10
+    assert state[key("logits")] == [1e6, 0.0]
+
+
+def test_set_logits_copies_the_list():
+    state = visit()
+    values = [1.0, 2.0]
+    sm.set_logits(state, values)
+    values.append(3.0)
+    assert state[key("logits")] == [1.0, 2.0]
+
+
+def test_on_text_reads_good_text():
+    state = visit()
+    state[key("text_error")] = "old"
+    state[key("text")] = "[1000; 999  998, -2e3]"
+    sm.on_text(state)
+    assert state[key("logits")] == [1000.0, 999.0, 998.0, -2000.0]
+    assert state[key("text")] == "1000, 999, 998, -2000"
+    assert state[key("text_error")] is None and state[key("range")] == 100_000
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1, abc", "'abc' is not a number"),
+        ("7", "at least 2"),
+        ("", "type 2 to 10 numbers"),
+        ("1e999, 1", "overflows float64"),
+        ("1 " * 11, "11 logits"),
+    ],
+)
+def test_on_text_keeps_the_logits_on_bad_text(text, reason):
+    state = visit({"z": "3,4,5"})
+    state[key("text")] = text
+    sm.on_text(state)
+    assert state[key("logits")] == [3.0, 4.0, 5.0] and sliders(state) == [3.0, 4.0, 5.0]
+    assert reason in state[key("text_error")]
+    assert state[key("text_error")].endswith(". Keeping the previous logits.")
+    assert state[key("text")] == text  # what the student typed stays to be corrected
+
+
+def test_on_slider_changes_one_logit():
+    state = visit()
+    state[key("text_error")] = "old"
+    state[key("z1")] = 7.25
+    sm.on_slider(state, 1)
+    assert state[key("logits")] == [2.0, 7.25, 0.1]
+    assert state[key("text")] == "2, 7.25, 0.1" and state[key("text_error")] is None
+
+
+def test_on_slider_without_its_value_is_ignored():
+    state = visit()
+    del state[key("z2")]
+    sm.on_slider(state, 2)
+    assert state[key("logits")] == [2.0, 1.0, 0.1]
+
+
+def test_late_slider_change_after_a_shorter_typed_list_is_ignored():
+    # The race a class found: six logits typed, then two; the browser's change of
+    # slider z5 (sent before it saw the shorter list) arrives last.
+    state = visit()
+    state[key("text")] = "1,2,3,4,5,6"
+    sm.on_text(state)
+    assert state[key("n")] == 6
+    state[key("text")] = "1,2"
+    sm.on_text(state)
+    assert key("z5") in state
+    state[key("z5")] = 9.0
+    sm.on_slider(state, 5)
+    assert state[key("logits")] == [1.0, 2.0]
+    assert state[key("text")] == "1, 2" and state[key("n")] == 2
+
+
+def test_on_count_adds_zeros_and_drops_from_the_end():
+    state = visit({"y": "2"})
+    state[key("n")] = 5
+    sm.on_count(state)
+    assert state[key("logits")] == [2.0, 1.0, 0.1, 0.0, 0.0] and state[key("y")] == 2
+    assert sliders(state) == [2.0, 1.0, 0.1, 0.0, 0.0]
+    state[key("n")] = 2
+    sm.on_count(state)
+    assert state[key("logits")] == [2.0, 1.0] and state[key("text")] == "2, 1"
+    assert state[key("y")] == 0
+
+
+def test_on_range_clamps_with_a_notice():
+    state = visit({"z": "1000,-250,5"})
+    state[key("c")] = 40.0
+    state[key("range")] = 100
+    sm.on_range(state)
+    assert state[key("logits")] == [100, -100, 5.0] and sliders(state) == [100, -100, 5.0]
+    assert state[key("notices")] == ["Logits outside ±100 were clamped to the slider range."]
+    assert state[key("c")] == 0.0 and state[key("range")] == 100
+
+
+def test_on_range_writes_large_ranges_with_separators():
+    state = visit({"z": "5e4,1"})
+    sm.set_logits(state, [1e6, 1.0])
+    state[key("range")] = 100_000
+    sm.on_range(state)
+    assert state[key("logits")] == [100_000, 1.0]
+    assert state[key("notices")] == ["Logits outside ±100,000 were clamped to the slider range."]
+
+
+def test_on_range_without_a_change_says_nothing():
+    state = visit({"z": "3,4"})
+    state[key("notices")] = ["from the link"]
+    state[key("c")] = 2.0
+    state[key("range")] = 1000
+    sm.on_range(state)
+    assert state[key("logits")] == [3.0, 4.0] and state[key("notices")] == ["from the link"]
+    assert state[key("c")] == 0.0
+
+
+@pytest.mark.parametrize("preset", sf.PRESETS, ids=lambda p: p.key)
+def test_on_preset_loads_the_case_and_its_lesson(preset):
+    state = visit({"mode": "binary", "T": "3"})
+    state[key("notices")] = ["old"]
+    state[key("c")] = 5.0
+    sm.on_preset(state, preset.key)
+    case = preset.settings
+    assert state[key("logits")] == list(case.z) and state[key("y")] == case.y
+    assert state[key("dtype")] == case.dtype and state[key("T")] == case.temperature
+    assert state[key("mode")] == "multi" and state[key("c")] == 0.0
+    assert state[key("range")] == sm.fitting_range(list(case.z))
+    assert state[key("notices")] == [] and state[key("lesson")] == preset.lesson
+    assert sm.current_values(state) == {
+        "mode": "multi",
+        "dtype": case.dtype,
+        "z": case.z,
+        "y": case.y,
+        "temperature": case.temperature,
+    }
+
+
+def test_on_preset_unknown_key():
+    with pytest.raises(KeyError):
+        sm.on_preset(visit(), "nope")
+
+
+def test_on_mode_clears_notices():
+    state = visit({"y": "9"})
+    assert state[key("notices")]
+    sm.on_mode(state)
+    assert state[key("notices")] == []
+
+
+def test_ensure_binary_defaults_brings_back_an_out_of_range_logit():
+    state = visit({"mode": "binary", "z": "5000", "y": "1"})
+    assert state[key("bz")] == sf.DEFAULT_BINARY_LOGIT and state[key("by")] == 1
+    assert state[key("notices")] == ["A binary logit is between ±1000 here; using 3."]
+    assert sm.current_values(state)["z"] == (3.0,)
+
+
+def test_ensure_binary_defaults_keeps_values_in_range():
+    state = {key("bz"): -1000.0, key("by"): 1, key("notices"): ["link"]}
+    sm.ensure_binary_defaults(state)
+    assert state == {key("bz"): -1000.0, key("by"): 1, key("notices"): ["link"]}
+    empty = {}
+    sm.ensure_binary_defaults(empty)
+    assert empty == {key("bz"): 3.0, key("by"): 0}
+
+
+def test_current_values_makes_plain_tuples_and_floats():
+    state = visit({"mode": "binary"})
+    state[key("bz")] = 2
+    values = sm.current_values(state)
+    assert values["z"] == (2.0,) and type(values["z"][0]) is float
+    state[key("mode")] = "multi"
+    values = sm.current_values(state)
+    assert values["z"] == (2.0, 1.0, 0.1) and isinstance(values["z"], tuple)
+
+
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("text"), st.text(max_size=40)),
+        st.tuples(
+            st.just("text"),
+            st.lists(st.integers(-2000, 2000), min_size=1, max_size=11).map(
+                lambda v: ",".join(map(str, v))
+            ),
+        ),
+        st.tuples(st.just("slider"), st.integers(0, 10), st.integers(-1000, 1000)),
+        st.tuples(st.just("count"), st.integers(2, 10)),
+        st.tuples(st.just("range"), st.sampled_from(sm.SLIDER_RANGES)),
+        st.tuples(st.just("preset"), st.sampled_from([p.key for p in sf.PRESETS])),
+    ),
+    max_size=12,
+)
+
+
+@given(actions)
+def test_any_sequence_of_changes_keeps_the_state_consistent(steps):
+    state = visit()
+    for step in steps:
+        kind = step[0]
+        if kind == "text":
+            state[key("text")] = step[1]
+            sm.on_text(state)
+        elif kind == "slider":
+            # A change may arrive for a slider the page no longer shows.
+            state[key(f"z{step[1]}")] = float(step[2])
+            sm.on_slider(state, step[1])
+        elif kind == "count":
+            state[key("n")] = step[1]
+            sm.on_count(state)
+        elif kind == "range":
+            state[key("range")] = step[1]
+            sm.on_range(state)
+        else:
+            sm.on_preset(state, step[1])
+        logits = state[key("logits")]
+        assert 2 <= len(logits) <= 10 and state[key("n")] == len(logits)
+        assert 0 <= state[key("y")] < len(logits)
+        assert sliders(state) == logits
+        if state[key("text_error")] is None:
+            assert sf.parse_logit_list(state[key("text")]) == logits
+    # The page's link reads back to the same state.
+    values = sm.current_values(state)
+    assert sf.SETTINGS.from_query(sf.SETTINGS.to_query(values)) == (values, [])
