@@ -9,7 +9,7 @@ DEFAULT_MODEL = "default"
 
 
 def _parse_model(text: str, values: Values) -> str:
-    if text not in values["available"]:
+    if text not in values.get("available", ()):
         raise ValueError("that model is not available here")
     return text
 
