@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.floats import bit_view, figures, tables
 from core.floats import bits as fl
+from core.floats import cancellation as cx
 from core.floats import lesson as roundoff
 from core.floats import state as st_fl
 from core.floats.settings import (
@@ -48,7 +49,7 @@ def course_example() -> None:
         "share cancel."
     )
     columns = st.columns(2)
-    for column, value in zip(columns, fl.course_example(), strict=True):
+    for column, value in zip(columns, cx.course_example(), strict=True):
         with column.container(border=True):
             st.code(roundoff.course_code(value), language="python")
             stored = f"{value.name} is stored exactly as {styled(value.exact_decimal, 'digits')}"
@@ -65,7 +66,7 @@ def course_example() -> None:
 def cancellation_growth() -> None:
     st.subheader("Make n bigger: (1 + 1/n) − (1 − 1/n)")
     n = control(P, "n", CONTROLS["n"])
-    index = fl.SWEEP_NS.index(n)
+    index = cx.SWEEP_NS.index(n)
     sweeps = {name: roundoff.sweep(name) for name in FORMAT_NAMES}
     rows = [sweeps[name][index] for name in FORMAT_NAMES]
     st.markdown(html_table(tables.cancellation_columns(rows)), unsafe_allow_html=True)
@@ -75,7 +76,7 @@ def cancellation_growth() -> None:
     )
     st.plotly_chart(
         figures.cancellation_chart(
-            fl.SWEEP_NS,
+            cx.SWEEP_NS,
             {name: [r.relative_error for r in sweeps[name]] for name in FORMAT_NAMES},
             current_n=n,
             current_label="your n",
@@ -190,7 +191,7 @@ def limits() -> None:
         )
 
 
-def gallery_entry(entry: fl.GalleryEntry) -> None:
+def gallery_entry(entry: cx.GalleryEntry) -> None:
     st.markdown(f"**{entry.title}.** {entry.explanation}")
     extra = {} if entry.log_scale else {"format": "%.0f"}
     x = control(P, f"g.{entry.key}", gallery_control(entry), **extra)
@@ -216,7 +217,7 @@ def gallery() -> None:
     st.markdown(html_table(overview), unsafe_allow_html=True)
     key = control(P, "gallery", CONTROLS["gallery"], required=True)
     with st.container(border=True):
-        gallery_entry(fl.gallery_entry(key))
+        gallery_entry(cx.gallery_entry(key))
 
 
 course_example()

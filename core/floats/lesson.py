@@ -14,15 +14,14 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from core.floats.bits import (
+from core.floats.bits import Kind, representable_values_around
+from core.floats.cancellation import (
     SWEEP_NS,
     CancellationResult,
     CourseValue,
     GalleryResult,
-    Kind,
     cancellation_sweep,
     evaluate_gallery_entry,
-    representable_values_around,
 )
 from core.numerics.formats import FORMAT_NAMES, FormatName, get_format, round_to_format
 from core.numerics.limits import all_format_limits, format_limits

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from core.floats.bits import GALLERY, SWEEP_NS, GalleryEntry, parse_value
+from core.floats.bits import parse_value
+from core.floats.cancellation import GALLERY, SWEEP_NS, GalleryEntry
 from core.floats.lesson import ladder_labels
 from core.numerics.formats import FORMAT_NAMES, FloatFormat, FormatName
 from core.numerics.text import format_float, value_text

@@ -18,6 +18,7 @@ import numpy as np
 
 from core.floats import bits as fl
 from core.floats.bits import FloatBits
+from core.floats.cancellation import GALLERY
 from core.floats.lesson import number_line_centres
 from core.floats.settings import DEFAULT_X
 from core.numerics.formats import FloatFormat, get_format
@@ -65,8 +66,8 @@ def apply_settings(state: State, values: Mapping[str, Any], notices: list[str]) 
 def ensure_defaults(state: State) -> None:
     """Give the sweep, gallery and number line their first values."""
     state.setdefault(key("n"), DEFAULT_N)
-    state.setdefault(key("gallery"), fl.GALLERY[0].key)
-    for entry in fl.GALLERY:
+    state.setdefault(key("gallery"), GALLERY[0].key)
+    for entry in GALLERY:
         state.setdefault(key(f"g.{entry.key}"), entry.default_input)
     if state.get(key("centre")) not in centre_options(state):
         state[key("centre")] = "x"
@@ -129,7 +130,7 @@ def sync_bit_pills(state: State, bits: FloatBits, fmt: FloatFormat) -> None:
 
 def gallery_inputs(state: Mapping[str, Any]) -> dict[str, float]:
     """Return each gallery entry's input by key (its default until it is moved)."""
-    return {e.key: state.get(key(f"g.{e.key}"), e.default_input) for e in fl.GALLERY}
+    return {e.key: state.get(key(f"g.{e.key}"), e.default_input) for e in GALLERY}
 
 
 def number_line_point(state: Mapping[str, Any]) -> float | np.generic:

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 
 from core.charts import BROKEN_MARK
-from core.floats.bits import (
+from core.floats.bits import FloatBits
+from core.floats.cancellation import (
     COURSE_TRUE_VALUE,
     GALLERY,
     CancellationResult,
     CourseValue,
-    FloatBits,
     GalleryEntry,
 )
 from core.floats.lesson import gallery_result

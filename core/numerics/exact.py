@@ -184,3 +184,10 @@ def format_ulp_error(
         in_float32 = ulp_error(computed, reference, np.dtype(np.float32))
         return None if in_float32 is None else in_float32 / 2**16
     return ulp_error(computed, reference, fmt.dtype)
+
+
+def absolute_error(computed: np.generic | float, reference: mpmath.mpf) -> float | None:
+    """Return ``|computed - reference|`` as a float; None when either is not finite."""
+    if not np.isfinite(computed) or not exact.isfinite(reference):
+        return None
+    return float(abs(to_exact(computed) - reference))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.floats import bits as fl
+from core.floats.cancellation import GALLERY, gallery_entry
 from tests.app.helpers import open_app_page, texts
 
 PAGE = "pages/floats.py"
@@ -309,7 +309,7 @@ def test_limits_table_and_softmax_links():
 def test_gallery_overview_shows_every_failure():
     at = open_floats()
     page = tables(at)
-    for entry in fl.GALLERY:
+    for entry in GALLERY:
         assert f"<code>{entry.naive_formula}</code>" in page
     assert "1.000088900581841e-12 ⚠" in page  # log(1 + 1e-12)
     assert "9.999999999995e-13" in page  # log1p(1e-12)
@@ -339,12 +339,12 @@ def test_gallery_explores_one_entry_at_a_time():
     assert not at.exception
 
 
-@pytest.mark.parametrize("key", [entry.key for entry in fl.GALLERY])
+@pytest.mark.parametrize("key", [entry.key for entry in GALLERY])
 def test_every_gallery_entry_opens(key):
     at = open_floats()
     at.pills(key="fl.gallery").set_value(key).run()
     assert not at.exception
-    assert fl.gallery_entry(key).explanation in tables(at)
+    assert gallery_entry(key).explanation in tables(at)
 
 
 def test_state_survives_leaving_and_returning():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.floats import bits as fl
 from core.floats import lesson as roundoff
 from core.floats import state as st_fl
+from core.floats.cancellation import GALLERY, SWEEP_NS
 from core.floats.settings import (
     CONTROLS,
     centre_control,
@@ -22,11 +22,11 @@ def test_fixed_controls():
     assert set(CONTROLS) == {"x", "dtype", "n", "staircase", "gallery"}
     assert CONTROLS["x"].widget == "text_input" and CONTROLS["x"].label == "Value x"
     assert CONTROLS["dtype"].options == FORMAT_NAMES and CONTROLS["dtype"].horizontal
-    assert CONTROLS["n"].options == fl.SWEEP_NS
+    assert CONTROLS["n"].options == SWEEP_NS
     assert CONTROLS["staircase"].widget == "toggle"
     gallery = CONTROLS["gallery"]
-    assert gallery.options == tuple(e.key for e in fl.GALLERY)
-    assert all(gallery.labels[e.key] == e.title for e in fl.GALLERY)
+    assert gallery.options == tuple(e.key for e in GALLERY)
+    assert all(gallery.labels[e.key] == e.title for e in GALLERY)
 
 
 def test_sweep_n_text():
@@ -57,7 +57,7 @@ def test_centre_control_names_x_by_its_value():
     assert spec.labels(1e-4) == "0.0001"
 
 
-@pytest.mark.parametrize("entry", fl.GALLERY, ids=lambda e: e.key)
+@pytest.mark.parametrize("entry", GALLERY, ids=lambda e: e.key)
 def test_gallery_controls(entry):
     spec = gallery_control(entry)
     assert spec.label == entry.input_label
@@ -76,7 +76,7 @@ def test_gallery_inputs_default_until_moved():
     state = {"fl.g.log1p": 0.5}
     inputs = st_fl.gallery_inputs(state)
     assert inputs["log1p"] == 0.5
-    assert all(inputs[e.key] == e.default_input for e in fl.GALLERY if e.key != "log1p")
+    assert all(inputs[e.key] == e.default_input for e in GALLERY if e.key != "log1p")
 
 
 def test_number_line_point():

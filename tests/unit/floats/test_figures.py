@@ -4,16 +4,16 @@ import numpy as np
 import pytest
 
 from core import charts
-from core.floats import bits as fl
 from core.floats import figures
 from core.floats import lesson as roundoff
+from core.floats.cancellation import SWEEP_NS, cancellation_sweep
 from core.numerics.formats import FORMAT_NAMES
 from tests.unit.helpers import validated_figure
 
 
 def sweep_errors() -> dict[str, list[float | None]]:
     return {
-        name: [r.relative_error for r in fl.cancellation_sweep(format_name=name)]
+        name: [r.relative_error for r in cancellation_sweep(format_name=name)]
         for name in FORMAT_NAMES
     }
 
@@ -21,7 +21,7 @@ def sweep_errors() -> dict[str, list[float | None]]:
 @pytest.mark.parametrize("style", [charts.LAPTOP, charts.PROJECTOR])
 def test_cancellation_chart(style):
     fig = validated_figure(
-        figures.cancellation_chart(fl.SWEEP_NS, sweep_errors(), 10_000, "your n", style)
+        figures.cancellation_chart(SWEEP_NS, sweep_errors(), 10_000, "your n", style)
     )
     lines = [t for t in fig.data if t.mode == "lines+markers"]
     assert [t.name for t in lines] == [
@@ -35,7 +35,7 @@ def test_cancellation_chart(style):
     assert all(t.line.width == style.line_width for t in lines)
     assert fig.layout.font.size == style.font_size
     float64 = lines[3]
-    assert list(float64.x) == [float(n) for n in fl.SWEEP_NS]
+    assert list(float64.x) == [float(n) for n in SWEEP_NS]
     assert float64.y[0] < 1e-15 < float64.y[-1] < 1  # error grows with n
     assert lines[0].y[-1] == 1  # float16 lost everything
     assert any(t.name == "100% error: the result is 0" for t in fig.data)
@@ -43,9 +43,7 @@ def test_cancellation_chart(style):
 
 
 def test_cancellation_chart_marks_n_where_it_is():
-    fig = validated_figure(
-        figures.cancellation_chart(fl.SWEEP_NS, sweep_errors(), 10_000, "your n")
-    )
+    fig = validated_figure(figures.cancellation_chart(SWEEP_NS, sweep_errors(), 10_000, "your n"))
     # Shapes take data values on a log axis, annotations log10 of them.
     assert fig.layout.shapes[0].x0 == 10_000
     assert fig.layout.annotations[0].x == pytest.approx(4)
@@ -126,7 +124,7 @@ def test_builders_hand_plotly_plain_lists():
     # numpy arrays would be base64-encoded on every st.plotly_chart call.
     line = roundoff.number_line(0.1, "float32")
     specs = [
-        figures.cancellation_chart(fl.SWEEP_NS, sweep_errors(), 10),
+        figures.cancellation_chart(SWEEP_NS, sweep_errors(), 10),
         figures.number_line_chart(line.offsets, line.labels, line.gap_labels, "0.1", "float32"),
         figures.gap_staircase_chart({"float64": roundoff.gap_staircase("float64")}),
     ]

@@ -12,6 +12,12 @@ from hypothesis import strategies as st
 
 from core.floats import bits as fl
 from core.floats import lesson as roundoff
+from core.floats.cancellation import (
+    GALLERY,
+    cancellation_sweep,
+    course_example,
+    evaluate_gallery_entry,
+)
 from core.floats.settings import SETTINGS
 from core.numerics.formats import FORMAT_NAMES, round_to_format
 from core.numerics.limits import format_limits
@@ -108,7 +114,7 @@ def test_ladder_labels_are_cached_and_short():
 
 
 def test_every_gallery_default_is_on_its_ladder():
-    for entry in fl.GALLERY:
+    for entry in GALLERY:
         if entry.log_scale:
             ladder = roundoff.log_ladder(entry.input_min, entry.input_max, entry.integer_input)
             assert entry.default_input in ladder
@@ -256,17 +262,17 @@ def test_cached_sweep_and_gallery_equal_the_engine():
     for name in FORMAT_NAMES:
         cached = roundoff.sweep(name)
         assert cached is roundoff.sweep(name)
-        fresh = fl.cancellation_sweep(format_name=name)
+        fresh = cancellation_sweep(format_name=name)
         assert [r.relative_error for r in cached] == [r.relative_error for r in fresh]
     result = roundoff.gallery_result("log1p", 1e-12)
     assert result is roundoff.gallery_result("log1p", 1e-12)
-    assert result == fl.evaluate_gallery_entry("log1p", 1e-12)
+    assert result == evaluate_gallery_entry("log1p", 1e-12)
     with pytest.raises(ValueError, match="between"):
         roundoff.gallery_result("log1p", 1e9)
 
 
 def test_course_code_prints_18_decimals():
-    x1, x2 = fl.course_example()
+    x1, x2 = course_example()
     assert roundoff.course_code(x2) == (
         f'>>> x2 = {x2.expression}\n>>> print(f"{{x2:.18f}}")\n{x2.printed}'
     )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from core.floats import bits as fl
 from core.floats import state as fs
+from core.floats.cancellation import GALLERY
 from core.floats.lesson import number_line_centres
 from core.floats.settings import DEFAULT_FORMAT, DEFAULT_X, SETTINGS
 from core.floats.state import key
@@ -268,8 +269,8 @@ def test_any_pattern_shows_in_every_input_and_reads_back_through_the_link(dtype,
 def test_ensure_defaults_gives_first_values_and_keeps_later_ones():
     state = visit()
     assert state[key("n")] == fs.DEFAULT_N == 10_000
-    assert state[key("gallery")] == fl.GALLERY[0].key
-    for entry in fl.GALLERY:
+    assert state[key("gallery")] == GALLERY[0].key
+    for entry in GALLERY:
         assert state[key(f"g.{entry.key}")] == entry.default_input
     assert state[key("centre")] == "x"
     state[key("n")] = 7

@@ -10,12 +10,19 @@ from core.charts import BROKEN_MARK
 from core.floats import bits as fl
 from core.floats import lesson as roundoff
 from core.floats import tables
+from core.floats.cancellation import (
+    GALLERY,
+    SWEEP_NS,
+    course_example,
+    evaluate_gallery_entry,
+    gallery_entry,
+)
 from core.numerics.exact import to_exact
 from core.numerics.formats import FORMAT_NAMES
 from core.numerics.limits import all_format_limits
 from core.numerics.text import format_error, format_exact, format_float, format_value
 
-GALLERY_DEFAULTS = {entry.key: entry.default_input for entry in fl.GALLERY}
+GALLERY_DEFAULTS = {entry.key: entry.default_input for entry in GALLERY}
 
 
 def plain(columns: dict[str, list[str]]) -> None:
@@ -26,7 +33,7 @@ def plain(columns: dict[str, list[str]]) -> None:
 
 
 def test_course_errors_are_the_engines():
-    x1, x2 = fl.course_example()
+    x1, x2 = course_example()
     columns = tables.course_errors(x2)
     plain(columns)
     assert columns == {
@@ -40,9 +47,9 @@ def test_course_errors_are_the_engines():
     ]
 
 
-@pytest.mark.parametrize("n", fl.SWEEP_NS)
+@pytest.mark.parametrize("n", SWEEP_NS)
 def test_cancellation_columns_are_the_sweep(n):
-    index = fl.SWEEP_NS.index(n)
+    index = SWEEP_NS.index(n)
     rows = [roundoff.sweep(name)[index] for name in FORMAT_NAMES]
     columns = tables.cancellation_columns(rows)
     plain(columns)
@@ -58,7 +65,7 @@ def test_cancellation_columns_are_the_sweep(n):
 
 
 def test_cancellation_flags_only_a_zero_difference():
-    index = fl.SWEEP_NS.index(10**15)
+    index = SWEEP_NS.index(10**15)
     columns = tables.cancellation_columns([roundoff.sweep(name)[index] for name in FORMAT_NAMES])
     assert columns["difference"] == ["0 ⚠", "0 ⚠", "0 ⚠", "2.1094237467877974e-15"]
     columns = tables.cancellation_columns([roundoff.sweep(name)[0] for name in FORMAT_NAMES])
@@ -133,11 +140,11 @@ def test_gallery_flag_threshold():
 def test_gallery_overview_at_the_defaults():
     columns = tables.gallery_overview_columns(GALLERY_DEFAULTS)
     plain(columns)
-    assert columns["naive formula"] == [f"`{e.naive_formula}`" for e in fl.GALLERY]
+    assert columns["naive formula"] == [f"`{e.naive_formula}`" for e in GALLERY]
     assert columns["at"][0] == "x = 1e-12"
     assert "big number x = 1e+16" in columns["at"]
-    for i, entry in enumerate(fl.GALLERY):
-        result = fl.evaluate_gallery_entry(entry.key, entry.default_input)
+    for i, entry in enumerate(GALLERY):
+        result = evaluate_gallery_entry(entry.key, entry.default_input)
         naive = tables.gallery_flagged(result.naive, result.naive_relative_error)
         assert columns["naive result"][i] == naive
         assert columns["stable result"][i] == format_float(result.stable)  # never flagged
@@ -155,12 +162,12 @@ def test_gallery_overview_uses_each_input():
     assert columns["naive result"][0] == "0.4054651081081644"
 
 
-@pytest.mark.parametrize("entry", fl.GALLERY, ids=lambda e: e.key)
+@pytest.mark.parametrize("entry", GALLERY, ids=lambda e: e.key)
 def test_gallery_entry_columns_are_the_engines(entry):
     x = entry.default_input
     columns = tables.gallery_entry_columns(entry, x)
     plain(columns)
-    result = fl.evaluate_gallery_entry(entry.key, x)
+    result = evaluate_gallery_entry(entry.key, x)
     assert columns[""] == [
         f"naive `{entry.naive_formula}`",
         f"stable `{entry.stable_formula}`",
@@ -180,7 +187,7 @@ def test_gallery_entry_columns_are_the_engines(entry):
 
 
 def test_logsumexp_entry_overflows_naively():
-    columns = tables.gallery_entry_columns(fl.gallery_entry("logsumexp"), 1000.0)
+    columns = tables.gallery_entry_columns(gallery_entry("logsumexp"), 1000.0)
     assert columns["result"] == ["inf ⚠", "1000.4076059644444", "1000.4076059644444"]
-    columns = tables.gallery_entry_columns(fl.gallery_entry("logsumexp"), 700.0)
+    columns = tables.gallery_entry_columns(gallery_entry("logsumexp"), 700.0)
     assert not any(cell.endswith(BROKEN_MARK) for cell in columns["result"])
