@@ -82,7 +82,7 @@ def ladder_labels(low: float, high: float, integer: bool = False) -> dict[float,
 
 @lru_cache(maxsize=len(FORMAT_NAMES))
 def sweep(format_name: str) -> tuple[CancellationResult, ...]:
-    """Return `core.floats.bits.cancellation_sweep` over `core.floats.bits.SWEEP_NS`, cached.
+    """Return `core.floats.cancellation.cancellation_sweep` over `core.floats.cancellation.SWEEP_NS`, cached.
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ def sweep(format_name: str) -> tuple[CancellationResult, ...]:
 
 @lru_cache(maxsize=1024)
 def gallery_result(key: str, x: float) -> GalleryResult:
-    """Return `core.floats.bits.evaluate_gallery_entry`, cached.
+    """Return `core.floats.cancellation.evaluate_gallery_entry`, cached.
 
     Adding 0.1 a million times takes about 50 ms, too slow to repeat on every
     rerun of a page.
@@ -119,7 +119,7 @@ def gallery_result(key: str, x: float) -> GalleryResult:
     Raises
     ------
     ValueError
-        As `core.floats.bits.evaluate_gallery_entry` (errors are not cached).
+        As `core.floats.cancellation.evaluate_gallery_entry` (errors are not cached).
     """
     return evaluate_gallery_entry(key, x)
 
@@ -334,7 +334,7 @@ def course_code(value: CourseValue) -> str:
     Parameters
     ----------
     value : CourseValue
-        ``x1`` or ``x2`` of `core.floats.bits.course_example`.
+        ``x1`` or ``x2`` of `core.floats.cancellation.course_example`.
 
     Returns
     -------

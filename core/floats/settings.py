@@ -42,7 +42,7 @@ def sweep_n_text(n: int) -> str:
     Parameters
     ----------
     n : int
-        One of `core.floats.bits.SWEEP_NS`.
+        One of `core.floats.cancellation.SWEEP_NS`.
 
     Returns
     -------

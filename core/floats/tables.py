@@ -84,7 +84,7 @@ def course_errors(value: CourseValue) -> Columns:
     Parameters
     ----------
     value : CourseValue
-        ``x1`` or ``x2`` of `core.floats.bits.course_example`.
+        ``x1`` or ``x2`` of `core.floats.cancellation.course_example`.
 
     Returns
     -------
