@@ -6,7 +6,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 TITLE = "# Benchmark results"
 # Sections in lesson order, whichever benchmark ran last.
-ORDER = ("## Page rerun", "## Training throughput", "## Draw page")
+ORDER = ("## Page rerun", "## Training throughput", "## Draw page", "## Drawn digits")
 
 
 def record_section(text: str, results: Path = RESULTS) -> None:

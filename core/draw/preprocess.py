@@ -463,11 +463,12 @@ def preprocess_like_uci_digits(ink: NDArray, stroke: float | None = UCI_STROKE) 
     5. Count the on pixels of each 4x4 block:
        :math:`x_{IJ} = \sum_{i=0}^{3} \sum_{j=0}^{3} b_{4I+i, 4J+j}`.
 
-    Measured with the default model (``assets/default-model.npz``) on 400
-    synthetic pen-drawn digits per pen width, pens 1% to 15% of a 280-pixel
-    canvas: with steps 3-4, 81-90% correct at every pen width; without step 4,
-    54-91%, falling as the pen gets thinner; with a plain 0.5 threshold and
-    no step 4, 17% for the thinnest pen. For ordinary pens (7-11%) all agree.
+    Measured with the default model of the time (``assets/default-model.npz``
+    before issue 10, trained without augmentation) on 400 synthetic pen-drawn
+    digits per pen width, pens 1% to 15% of a 280-pixel canvas: with steps
+    3-4, 81-90% correct at every pen width; without step 4, 54-91%, falling as
+    the pen gets thinner; with a plain 0.5 threshold and no step 4, 17% for
+    the thinnest pen. For ordinary pens (7-11%) all agree.
     Scaling to a 20x32 box or stretching to it did no better.
     """
     found, reason = _find_ink(_as_ink(ink))

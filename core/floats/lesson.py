@@ -82,7 +82,7 @@ def ladder_labels(low: float, high: float, integer: bool = False) -> dict[float,
 
 @lru_cache(maxsize=len(FORMAT_NAMES))
 def sweep(format_name: str) -> tuple[CancellationResult, ...]:
-    """Return `core.floats.cancellation.cancellation_sweep` over `core.floats.cancellation.SWEEP_NS`, cached.
+    """Return `core.floats.cancellation.cancellation_sweep` over its `SWEEP_NS`, cached.
 
     Parameters
     ----------

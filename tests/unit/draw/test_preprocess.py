@@ -10,15 +10,9 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from core.draw import preprocess as pp
+from tests.drawing import canvas
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def canvas(draw, size=(280, 280), pen=20):
-    """Ink (0 paper, 1 ink) of a canvas drawn with ``draw(ImageDraw, pen)``."""
-    image = Image.new("L", size, 0)
-    draw(ImageDraw.Draw(image), pen)
-    return np.asarray(image, np.float32) / 255
 
 
 def one(x=140, top=40, bottom=240):
