@@ -65,12 +65,14 @@ def drawing_and_answer() -> None:
     # A stroke reruns only this part of the page: less to send and redraw per stroke.
     # On a projector the canvas is larger: give it the wider column.
     left, right = st.columns([1, 1.4] if style.font_size <= 16 else [1.5, 1])
+    upload_failed = False
     with left:
         source = st.segmented_control(
             "Input", ["Draw", "Upload a photo"], default="Draw", key="dr.source"
         )
+        drawing = source != "Upload a photo"
         ink = None
-        if source == "Upload a photo":
+        if not drawing:
             upload = st.file_uploader(
                 "A PNG or JPEG of one handwritten digit",
                 type=["png", "jpg", "jpeg"],
@@ -80,7 +82,8 @@ def drawing_and_answer() -> None:
                 try:
                     ink = load_uploaded_image(upload.getvalue())
                 except ValueError as error:
-                    st.error(str(error))
+                    st.error(str(error), icon=":material/image_not_supported:")
+                    upload_failed = True
         else:
             # A bigger canvas on a projector, and a pen that scales with it.
             canvas_size = 280 if style.font_size <= 16 else 420
@@ -93,18 +96,32 @@ def drawing_and_answer() -> None:
                 width=canvas_size,
                 drawing_mode="freedraw",
                 return_image_data=True,
-                key="dr.canvas",
+                key=dr.canvas_key(ss),
             )
-            st.caption("Undo, redo and clear are in the canvas toolbar.")
             if canvas.image_data is not None:
                 ink = ink_from_rgba(np.asarray(canvas.image_data))
+        # Where the columns stack (a phone), the answer below them is a screen away:
+        # the top answer is repeated here, right under the drawing (lab.css shows it
+        # only there).
+        quick = st.container(key="dr-quick")
+        if drawing:
+            # A touch screen shows the canvas toolbar only once it is tapped.
+            st.button(
+                "Clear the drawing",
+                key="dr.clear",
+                on_click=dr.on_clear,
+                args=(ss,),
+                icon=":material/delete:",
+            )
+            st.caption("Undo and redo are in the canvas toolbar.")
 
     first = models[chosen[0]]
     seen = preprocess_for(first.dataset, ink) if ink is not None else None
     with right:
         if seen is None or seen.empty or seen.dot:
-            message = seen.message if seen is not None else "The canvas is empty: draw a digit."
-            st.info(f"{message} The network's guess will appear here.", icon=":material/draw:")
+            message = dr.waiting_message(drawing, seen, upload_failed)
+            icon = ":material/draw:" if drawing else ":material/add_photo_alternate:"
+            st.info(f"{message} The network's guess will appear here.", icon=icon)
         else:
             st.markdown(
                 f"**What the network sees** ({first.dataset}: {seen.image.shape[0]}×"
@@ -123,10 +140,10 @@ def drawing_and_answer() -> None:
             logits = model.logits(image[None])[0]
             report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
             top = int(np.argmax(report.p_stable))
-            st.subheader(
-                f"{'Default model' if name == DEFAULT_MODEL else name}: "
-                f"it says {top} ({float(report.p_stable[top]):.1%})"
-            )
+            title = dr.answer_title(name, top, float(report.p_stable[top]))
+            if name == chosen[0]:
+                quick.markdown(f"**{title}**")
+            st.subheader(title)
             a, b = st.columns(2)
             a.html(
                 html_bars(

@@ -1,4 +1,4 @@
-"""Home: the lesson path, one card per experience in lesson order."""
+"""Home: the lesson path, one card per experience in lesson order, with its key cases."""
 
 import streamlit as st
 
@@ -20,3 +20,12 @@ for lesson in LESSONS:
         st.subheader(f"{lesson.number}. {lesson.title}")
         st.markdown(lesson.teaches)
         st.page_link(lesson.page, label=f"Open: {lesson.title}", icon=":material/arrow_forward:")
+        if lesson.cases:
+            st.caption("Key cases, one click each:")
+            for case in lesson.cases:
+                st.page_link(
+                    case.page,
+                    label=case.label,
+                    query_params=case.query,
+                    icon=":material/play_circle:",
+                )

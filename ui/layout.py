@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.charts import BROKEN_MARK, LAPTOP, PROJECTOR, ChartStyle
+from core.numerics.text import FoldedDigits, fold_digits
 from core.training.models import weights_from_npz
 from core.training.state import keep_uploaded_model
 
@@ -102,17 +103,43 @@ def styled(text: str, style: str = "") -> str:
         value that broke (inf, nan, 0 where it should not be), which stands out
         beyond its mark.
     style : str, optional
-        One of `CELL_STYLES`, or ``""`` for none.
+        One of `CELL_STYLES`, or ``""`` for none; ``"digits"`` folds a decimal
+        too long to read whole (`folded_digits`).
 
     Returns
     -------
     str
         Markup.
     """
+    if style == "digits" and (folded := fold_digits(text)) is not None:
+        return folded_digits(folded)
     html = _CODE.sub(r"<code>\1</code>", text)
     if html.endswith(BROKEN_MARK):
         html = f'<span class="broken">{html}</span>'
     return CELL_STYLES[style].format(html) if style else html
+
+
+def folded_digits(folded: FoldedDigits) -> str:
+    """Return a long decimal folded to its first and last digits, every digit one click away.
+
+    Parameters
+    ----------
+    folded : FoldedDigits
+        The decimal, as `core.numerics.text.fold_digits` folds it.
+
+    Returns
+    -------
+    str
+        A ``<details>`` element: its summary (a button for the keyboard and
+        screen readers) shows the folded decimal and how to see the rest; opened,
+        it shows every digit.
+    """
+    digits = CELL_STYLES["digits"]
+    return (
+        f'<details class="lab-fold"><summary>{digits.format(folded.text)} '
+        f'<span class="lab-fold-hint">show all {folded.digits:,} digits</span></summary>'
+        f"{digits.format(folded.full)}</details>"
+    )
 
 
 def html_table(

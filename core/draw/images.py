@@ -46,31 +46,75 @@ FORMATS = ("PNG", "JPEG")
 
 _UPLOAD_HINT = "upload a PNG or JPEG picture of one handwritten digit"
 
-# First bytes of formats we do not read, to say what a file is.
-_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"GIF87a", 0, "a GIF image"),
-    (b"GIF89a", 0, "a GIF image"),
-    (b"BM", 0, "a BMP image"),
-    (b"WEBP", 8, "a WebP image"),
-    (b"II*\x00", 0, "a TIFF image"),
-    (b"MM\x00*", 0, "a TIFF image"),
-    (b"ftypheic", 4, "a HEIC photo (an iPhone's default)"),
-    (b"ftypheix", 4, "a HEIC photo (an iPhone's default)"),
-    (b"ftypmif1", 4, "a HEIF photo"),
-    (b"ftypavif", 4, "an AVIF image"),
-    (b"\x00\x00\x01\x00", 0, "an icon (ICO) file"),
-    (b"<svg", 0, "an SVG drawing"),
-    (b"<?xml", 0, "an XML (perhaps SVG) file"),
-    (b"%PDF", 0, "a PDF document"),
-    (b"PK\x03\x04", 0, "a ZIP archive"),
+# First bytes of files we do not read, to say what a file is: (bytes, where they
+# start, what the file is, whether it is a picture at all).
+_SIGNATURES: tuple[tuple[bytes, int, str, bool], ...] = (
+    (b"GIF87a", 0, "a GIF image", True),
+    (b"GIF89a", 0, "a GIF image", True),
+    (b"BM", 0, "a BMP image", True),
+    (b"WEBP", 8, "a WebP image", True),
+    (b"II*\x00", 0, "a TIFF image", True),
+    (b"MM\x00*", 0, "a TIFF image", True),
+    (b"ftypheic", 4, "a HEIC photo (an iPhone's default)", True),
+    (b"ftypheix", 4, "a HEIC photo (an iPhone's default)", True),
+    (b"ftypmif1", 4, "a HEIF photo", True),
+    (b"ftypavif", 4, "an AVIF image", True),
+    (b"\x00\x00\x01\x00", 0, "an icon (ICO) file", True),
+    (b"<svg", 0, "an SVG drawing", True),
+    (b"<?xml", 0, "an XML (perhaps SVG) file", True),
+    (b"%PDF", 0, "a PDF document", False),
+    (b"PK\x03\x04", 0, "a ZIP archive (a zipped folder, or a Word or PowerPoint file)", False),
+    (b"Rar!", 0, "a RAR archive", False),
+    (b"7z\xbc\xaf", 0, "a 7-Zip archive", False),
+    (b"\x1f\x8b", 0, "a compressed (gzip) file", False),
+    (b"\xd0\xcf\x11\xe0", 0, "an old Word or Excel document", False),
 )
 
+# First bytes of the formats we do read.
+_OWN_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"))
 
-def _describe_other(data: bytes) -> str | None:
-    for signature, offset, name in _SIGNATURES:
+_TEXT_SAMPLE = 4096
+"""Bytes looked at to tell a text file."""
+
+
+def _describe_other(data: bytes) -> tuple[str, bool] | None:
+    for signature, offset, name, picture in _SIGNATURES:
         if data[offset : offset + len(signature)] == signature:
-            return name
+            return name, picture
     return None
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Return whether the file's start is printable UTF-8 text (a note, a CSV, a program)."""
+    sample = data[:_TEXT_SAMPLE]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # A character cut by the sample's end is still text.
+        if len(data) > _TEXT_SAMPLE and error.start >= len(sample) - 3:
+            text = sample[: error.start].decode("utf-8")
+        else:
+            return False
+    return bool(text) and all(c.isprintable() or c in "\t\n\r\f" for c in text)
+
+
+def _not_readable(data: bytes) -> str:
+    """Say, in a student's words, what a file that is no PNG or JPEG is."""
+    for signature, name in _OWN_SIGNATURES:
+        if data.startswith(signature):
+            return (
+                f"That {name} picture is cut off or damaged: the file ends or breaks before "
+                "the picture does. Upload it again, or save it anew as PNG or JPEG."
+            )
+    other = _describe_other(data)
+    if other is not None:
+        name, picture = other
+        if picture:
+            return f"That file is {name}, not a PNG or JPEG: save it as one and upload that."
+        return f"That file is {name}, not a picture: {_UPLOAD_HINT}."
+    if _looks_like_text(data):
+        return f"That file is text, not a picture: {_UPLOAD_HINT}."
+    return f"That file is not a PNG or JPEG picture: {_UPLOAD_HINT}."
 
 
 def _size_text(n_bytes: int) -> str:
@@ -102,11 +146,13 @@ def load_uploaded_image(
     Raises
     ------
     ValueError
-        With a sentence for the student, for: an empty file; more than
-        `max_bytes`; data that is not a PNG or JPEG (naming GIF, BMP, WebP,
-        HEIC and others); more than `max_pixels` pixels, or more than Pillow's
-        decompression-bomb limit; an animated PNG; damaged or cut-off data;
-        a blank picture (all white, all black or one flat shade).
+        With a sentence for the student, in their words (never a library's),
+        for: an empty file; more than `max_bytes`; data that is not a PNG or
+        JPEG (naming GIF, BMP, WebP, HEIC and others, and saying when it is no
+        picture at all: text, a PDF, an archive); more than `max_pixels`
+        pixels, or more than Pillow's decompression-bomb limit; an animated
+        PNG; damaged or cut-off data; a blank picture (all white, all black or
+        one flat shade).
 
     Notes
     -----
@@ -158,10 +204,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             f"decompression bomb?): {_UPLOAD_HINT}, at most {limit:,} pixels."
         ) from None
     except Image.UnidentifiedImageError:
-        other = _describe_other(data)
-        if other is not None:
-            raise ValueError(f"That is {other}, not a PNG or JPEG: {_UPLOAD_HINT}.") from None
-        raise ValueError(f"That file is not a picture Pillow can read: {_UPLOAD_HINT}.") from None
+        raise ValueError(_not_readable(data)) from None
     except Exception as error:  # a damaged header can raise many exception types
         raise ValueError(_damaged(error)) from None
 
@@ -175,7 +218,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         )
     # jpeg_factory returns an MPO for a JPEG that holds extra pictures.
     if image.format not in (*FORMATS, "MPO"):
-        raise ValueError(f"That is a {image.format} picture, not a PNG or JPEG: {_UPLOAD_HINT}.")
+        raise ValueError(f"That picture is not a PNG or JPEG: {_UPLOAD_HINT}.")
     if image.format == "PNG" and getattr(image, "n_frames", 1) > 1:
         raise ValueError(
             f"That is an animated image ({image.n_frames} frames); upload a single picture."
@@ -193,11 +236,13 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _damaged(error: Exception) -> str:
-    reason = (str(error).strip() or type(error).__name__)[:120]
-    return (
-        f"The picture is damaged or cut off ({reason}): upload it again, or save it anew "
-        "as PNG or JPEG."
-    )
+    # The reader's own words ("Truncated File Read", "broken PNG file") mean nothing
+    # to a student: say what happened instead.
+    if "truncat" in str(error).lower():
+        what = "cut off: the file ends before the picture does"
+    else:
+        what = "damaged or cut off: part of it cannot be read"
+    return f"That picture is {what}. Upload it again, or save it anew as PNG or JPEG."
 
 
 def _gray_levels(image: Image.Image) -> NDArray[np.float32] | tuple[NDArray, NDArray]:

@@ -12,6 +12,7 @@ from core.floats.bits import FloatBits
 from core.floats.lesson import KIND_EXPLANATIONS
 from core.floats.state import bit_positions
 from core.numerics.formats import FloatFormat
+from core.numerics.text import folded_text
 
 BIT_HELP = "A filled button is a 1 bit; click to flip it. Each is labelled with its place value."
 """The tooltip of every bit button."""
@@ -124,11 +125,13 @@ def kind_text(bits: FloatBits) -> str:
     Returns
     -------
     str
-        Markdown, such as ``"**Normal number.** … Value = (−1)^0 × … × 2^-4 = …."``.
+        Markdown, such as ``"**Normal number.** … Value = (−1)^0 × … × 2^-4 = …."``; an
+        exact value of more than `core.numerics.text.FOLD_ABOVE` digits is folded.
     """
     name, explanation = KIND_EXPLANATIONS[bits.kind]
     formula = (
-        f" Value = (−1)^{bits.sign} × {bits.significand} × 2^{bits.exponent} = {bits.exact_value}."
+        f" Value = (−1)^{bits.sign} × {bits.significand} × 2^{bits.exponent}"
+        f" = {folded_text(bits.exact_value)}."
         if bits.significand is not None
         else ""
     )

@@ -38,6 +38,8 @@ from core.numerics.text import (
     format_exact,
     format_value,
     landmark_text,
+    shortest_is_exact,
+    stored_text,
 )
 
 Outcome = Literal["exact", "rounded", "subnormal", "underflow", "overflow", "special"]
@@ -424,6 +426,16 @@ def _typed_number(text: str) -> tuple[Fraction | None, bool, mpmath.mpf | None, 
     return Fraction(top) / Fraction(bottom), negative, reference, None
 
 
+def _shortest_note(scalar: np.generic, fmt: FloatFormat) -> str:
+    """Return, for a value stored exactly, what its shortest text is when that is not it."""
+    if shortest_is_exact(scalar, fmt.name):
+        return ""
+    return (
+        f" Its shortest text is {stored_text(scalar, fmt.name)}: the shortest decimal that "
+        f"reads back as the same {fmt.name}, not its value."
+    )
+
+
 def parse_value(text: str, format_name: str) -> ParsedValue:
     """Parse a typed number, round it to a format, and say what the rounding did.
 
@@ -519,15 +531,17 @@ def parse_value(text: str, format_name: str) -> ParsedValue:
             f"{cleaned} is below {fmt.name}'s smallest normal value {smallest_normal}: it is "
             f"stored {how} as a subnormal, with fewer significant bits than a normal number."
         )
+        if how == "exactly":
+            message += _shortest_note(scalar, fmt)
     elif fraction is not None and Fraction(float(scalar)) == fraction:
         outcome = "exact"
-        message = f"{cleaned} is stored exactly in {fmt.name}."
+        message = f"{cleaned} is stored exactly in {fmt.name}." + _shortest_note(scalar, fmt)
     else:
         outcome = "rounded"
         error = relative_error(scalar, reference)
         message = (
-            f"{cleaned} is not a {fmt.name} value: it is stored as the nearest one, {stored} "
-            f"(exactly {exact_decimal(float(scalar))}), a relative error of {error:.3g}."
+            f"{cleaned} is not a {fmt.name} value: it is stored as the nearest one, "
+            f"{stored_text(scalar, fmt.name)}, a relative error of {error:.3g}."
         )
     return ParsedValue(
         text=cleaned,

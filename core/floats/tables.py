@@ -24,7 +24,15 @@ from core.floats.lesson import gallery_result
 from core.numerics.exact import to_exact
 from core.numerics.formats import FORMAT_NAMES
 from core.numerics.limits import all_format_limits
-from core.numerics.text import format_error, format_exact, format_float, format_value, value_text
+from core.numerics.text import (
+    format_error,
+    format_exact,
+    format_float,
+    format_value,
+    shortest_is_exact,
+    stored_text,
+    value_text,
+)
 
 Columns = dict[str, list[str]]
 
@@ -47,7 +55,11 @@ DETAILS_ROWS = (
 """The rows of the bit view's details table."""
 
 DETAILS_STYLES = ("bold", "", "digits", "", "", "", "", "")
-"""How each value of `details_columns` is shown: the kind in bold, the exact value wrapping."""
+"""How each value of `details_columns` is shown: the kind in bold, the exact value wrapping
+(and folded when long: `core.numerics.text.fold_digits`)."""
+
+SHORT_EXACT = 24
+"""Longest exact value `shortest_cell` repeats beside the shortest text, in characters."""
 
 GALLERY_ENTRY_STYLES = ("wrap", "wrap", "")
 """How each row name of `gallery_entry_columns` is shown: the formulas may wrap."""
@@ -55,6 +67,28 @@ GALLERY_ENTRY_STYLES = ("wrap", "wrap", "")
 
 def _gap(gap: float | None) -> str:
     return "—" if gap is None else format_float(gap)
+
+
+def shortest_cell(bits: FloatBits) -> str:
+    """Return the shortest text of a number, saying so when it is not its exact value.
+
+    Parameters
+    ----------
+    bits : FloatBits
+        The number, dissected.
+
+    Returns
+    -------
+    str
+        ``"0.5"``; ``"65500 (exactly 65504)"`` for float16's largest value, whose
+        shortest text reads back as it without being it; when the exact value is
+        longer than `SHORT_EXACT` characters, a pointer to the next row, which
+        holds it, instead of the value again: ``"0.1 (not the exact value: see below)"``.
+    """
+    dtype = bits.format_name
+    if shortest_is_exact(bits.value, dtype) or len(bits.exact_value) <= SHORT_EXACT:
+        return stored_text(bits.value, dtype)
+    return f"{format_value(bits.value, dtype)} (not the exact value: see below)"
 
 
 def gallery_flagged(value: float, error: float | None) -> str:
@@ -150,7 +184,7 @@ def details_columns(bits: FloatBits) -> Columns:
         "": list(DETAILS_ROWS),
         dtype: [
             bits.kind,
-            format_value(bits.value, dtype),
+            shortest_cell(bits),
             bits.exact_value,
             f"`{bits.hex}`",
             value_text(bits.next_below, dtype),

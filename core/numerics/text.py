@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -176,3 +177,137 @@ def exact_decimal(value: float) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return str(Decimal(value))
+
+
+def shortest_is_exact(value: float | np.generic, format_name: str) -> bool:
+    """Return whether a value's shortest text, read as a decimal, is its exact value.
+
+    Parameters
+    ----------
+    value : float or numpy scalar
+        A value of the format (rounded to it otherwise).
+    format_name : str
+        One of `core.numerics.formats.FORMAT_NAMES`.
+
+    Returns
+    -------
+    bool
+        True for ``0.5`` and for inf and nan; False for float16's ``65504``,
+        whose shortest text is ``"65500"``, and for float64's ``0.1``.
+    """
+    stored = float(round_to_format(value, format_name))
+    if not math.isfinite(stored):
+        return True
+    return Fraction(Decimal(format_value(stored, format_name))) == Fraction(stored)
+
+
+def stored_text(value: float | np.generic, format_name: str) -> str:
+    """Return a value's shortest text, with its exact value beside it when they differ.
+
+    Parameters
+    ----------
+    value : float or numpy scalar
+        A value of the format (rounded to it otherwise).
+    format_name : str
+        One of `core.numerics.formats.FORMAT_NAMES`.
+
+    Returns
+    -------
+    str
+        ``"0.5"``; ``"65500 (exactly 65504)"`` for float16's largest value, whose
+        shortest text reads back as it without being it; a long exact value is
+        folded as `fold_digits` says.
+    """
+    stored = float(round_to_format(value, format_name))
+    shortest = format_value(stored, format_name)
+    if shortest_is_exact(stored, format_name):
+        return shortest
+    return f"{shortest} (exactly {folded_text(exact_decimal(stored))})"
+
+
+FOLD_ABOVE = 80
+"""An exact decimal with more digits than this is folded: a float64 subnormal has about 750."""
+
+FOLD_HEAD = 20
+"""Digits kept at the start of a folded decimal."""
+
+FOLD_TAIL = 10
+"""Digits kept at the end of a folded decimal (before its exponent)."""
+
+
+@dataclass(frozen=True)
+class FoldedDigits:
+    """A long decimal shown by its first and last digits.
+
+    Attributes
+    ----------
+    head : str
+        The sign, the first `FOLD_HEAD` digits and the point among them.
+    tail : str
+        The last `FOLD_TAIL` digits, and the exponent (``"E-321"``) if any.
+    left_out : int
+        How many digits lie between them.
+    digits : int
+        How many digits the whole decimal has.
+    full : str
+        The whole decimal.
+    """
+
+    head: str
+    tail: str
+    left_out: int
+    digits: int
+    full: str
+
+    @property
+    def text(self) -> str:
+        """The folded decimal as one line, such as ``"9.99…(727 digits left out)…25E-321"``."""
+        return f"{self.head}…({self.left_out:,} digits left out)…{self.tail}"
+
+
+def fold_digits(text: str) -> FoldedDigits | None:
+    """Fold a long decimal to its first and last digits.
+
+    Parameters
+    ----------
+    text : str
+        A decimal such as `exact_decimal` gives: sign, digits with at most one
+        point, and an optional exponent ``E-321``.
+
+    Returns
+    -------
+    FoldedDigits or None
+        None when `text` has at most `FOLD_ABOVE` digits (it is shown whole).
+    """
+    mantissa, mark, exponent = text.partition("E")
+    digit_places = [i for i, character in enumerate(mantissa) if character.isdigit()]
+    if len(digit_places) <= FOLD_ABOVE:
+        return None
+    head_end = digit_places[FOLD_HEAD - 1] + 1
+    tail_start = digit_places[-FOLD_TAIL]
+    # The point is never left out: a float with a fractional part is below 2**53, so
+    # at most 16 digits come before its point, and a larger one is a whole number.
+    return FoldedDigits(
+        head=mantissa[:head_end],
+        tail=mantissa[tail_start:] + mark + exponent,
+        left_out=len(digit_places) - FOLD_HEAD - FOLD_TAIL,
+        digits=len(digit_places),
+        full=text,
+    )
+
+
+def folded_text(text: str) -> str:
+    """Return a decimal whole when short, else folded (`FoldedDigits.text`).
+
+    Parameters
+    ----------
+    text : str
+        A decimal such as `exact_decimal` gives.
+
+    Returns
+    -------
+    str
+        One line of at most about 60 characters for any long decimal.
+    """
+    folded = fold_digits(text)
+    return text if folded is None else folded.text

@@ -23,6 +23,9 @@ LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
 
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
 
+INIT_SCALE_RANGE = (0.1, 10.0)
+"""The initial weight scales the page's control and its URL accept."""
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -98,10 +101,19 @@ SETTINGS = SettingsTable(
         Setting("epochs", "epochs", TrainConfig.epochs, integer(1, 100)),
         Setting("seed", "seed", TrainConfig.seed, integer(0, 2**31 - 1)),
         Setting("scale", "scale", TrainConfig.scale, choice(("max", "raw"))),
+        # The "push the logits" preset's large initial weights: without them a link
+        # to the preset's setup would not break B.
+        Setting(
+            "init_scale",
+            "init",
+            TrainConfig.init_scale,
+            real(INIT_SCALE_RANGE[0], INIT_SCALE_RANGE[1]),
+            shortest,
+        ),
     )
 )
 """The train page's URL:
-``variant``, ``data``, ``lr``, ``batch``, ``epochs``, ``seed``, ``scale``."""
+``variant``, ``data``, ``lr``, ``batch``, ``epochs``, ``seed``, ``scale``, ``init``."""
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -163,7 +175,13 @@ CONTROLS: dict[str, Control] = {
         help="Raw pixel values (0-255 on MNIST) make the logits explode.",
         horizontal=True,
     ),
-    "init_scale": Control("number_input", "Initial weight scale", low=0.1, high=10.0, step=0.1),
+    "init_scale": Control(
+        "number_input",
+        "Initial weight scale",
+        low=INIT_SCALE_RANGE[0],
+        high=INIT_SCALE_RANGE[1],
+        step=0.1,
+    ),
     "hidden": Control("text_input", "Hidden layers", help="Up to three sizes, such as 25, 15."),
     "activation": Control("selectbox", "Hidden activation", ACTIVATIONS),
     "seed": Control("number_input", "Seed", low=0, high=2**31 - 1),

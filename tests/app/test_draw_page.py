@@ -1,6 +1,7 @@
 """The draw page in AppTest: models, URL, uploads (the canvas is driven in the browser tests)."""
 
 import io
+import zipfile
 
 import numpy as np
 import pytest
@@ -74,6 +75,50 @@ def test_bad_uploads_are_explained(content, fragment):
     assert not at.exception
     assert texts(at.error)
     assert fragment in texts(at.error)
+
+
+def zip_file() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("homework.txt", "a seven")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("notes.png", b"my digit is a seven\n", "That file is text, not a picture"),
+        (
+            "scan.jpg",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+            "That file is a PDF document, not a picture",
+        ),
+        ("cut.png", digit_png("1")[:40], "That PNG picture is cut off or damaged"),
+        ("cut-late.png", digit_png("1")[:-30], "That picture is cut off"),
+        ("digits.jpeg", zip_file(), "That file is a ZIP archive"),
+    ],
+)
+def test_a_file_that_is_no_picture_is_explained_in_the_student_s_words(name, content, said):
+    # Issue 10, item 23: such an upload said "The canvas is empty" and named Pillow.
+    # (Streamlit refuses names other than .png, .jpg and .jpeg before the page sees them:
+    # these files are misnamed, as a renamed PDF or a phone's download can be.)
+    at = open_draw()
+    use_upload(at)
+    at.file_uploader(key="dr.upload").upload(name, content).run()
+    assert not at.exception
+    assert texts(at.error).startswith(said)
+    shown = texts(at.error) + " " + texts(at.info)
+    for word in ("Pillow", "PIL", "NumPy", "truncated", "canvas"):
+        assert word.lower() not in shown.lower()
+    assert texts(at.info).startswith("Nothing to read yet: the message under the upload box")
+    assert not at.subheader
+
+
+def test_the_upload_box_waits_for_a_photo_not_a_drawing():
+    at = open_draw()
+    use_upload(at)
+    assert texts(at.info).startswith("No photo yet: upload a PNG or JPEG")
+    assert "canvas" not in texts(at.info)
 
 
 def test_blank_image_is_explained():

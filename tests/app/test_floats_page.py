@@ -3,6 +3,7 @@
 import pytest
 
 from core.floats.cancellation import GALLERY, gallery_entry
+from core.numerics.text import exact_decimal
 from tests.app.helpers import open_app_page, texts
 
 PAGE = "pages/floats.py"
@@ -62,10 +63,26 @@ def test_url_opens_the_largest_float16():
     assert ones(at, "exponent", "float16") == [1, 2, 3, 4]
     assert ones(at, "fraction", "float16") == list(range(6, 16))
     assert "65504 is stored exactly in float16" in texts(at.info)
+    # Issue 10, item 5: the shortest text 65500 comes with the exact value, in both places.
+    assert "Its shortest text is 65500 (exactly 65504)" in texts(at.info)
     page = tables(at)
+    assert "<td>65500 (exactly 65504)</td>" in page
     assert "65472" in page  # the neighbour below, exactly
     assert "32 · inf" in page  # gaps below and above
     assert at.query_params["x"] == "65504"
+
+
+def test_a_subnormal_s_751_digits_are_folded_once_and_open_on_demand():
+    # Issue 10, item 19: the exact value of 1e-320 was a wall of digits, printed twice.
+    at = open_floats(x="1e-320")
+    full = exact_decimal(1e-320)
+    folded = "9.9998886718268300541…(721 digits left out)…9697265625E-321"
+    page = tables(at)
+    assert page.count(full) == 1
+    assert f'<details class="lab-fold"><summary><span class="fl-digits">{folded}' in page
+    assert f"{full}</span></details>" in page
+    assert f"= {folded}." in page  # the kind sentence
+    assert "1e-320 (not the exact value: see below)" in page
 
 
 def test_cancellation_grows_with_n():

@@ -4,7 +4,7 @@ import math
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import open_page, screenshot, wait_idle
 
@@ -64,6 +64,8 @@ def test_draw_a_one_and_a_zero(page, server):
     expect(main(page).get_by_text("The canvas is empty")).to_be_visible()
     stroke(page, one())
     expect(answer(page)).to_have_text(re.compile("it says 1 "), timeout=15_000)
+    # Beside the drawing on a wide screen: the copy under the canvas is for phones only.
+    expect(quick_answer(page)).to_be_hidden()
     assert sum(shares(page)) == pytest.approx(100, abs=0.6)
     screenshot(page, "draw-one")
     clear(page)
@@ -72,6 +74,90 @@ def test_draw_a_one_and_a_zero(page, server):
     expect(answer(page)).to_have_text(re.compile("it says 0 "), timeout=15_000)
     assert sum(shares(page)) == pytest.approx(100, abs=0.6)
     screenshot(page, "draw-zero")
+
+
+def quick_answer(page: Page):
+    return main(page).locator(".st-key-dr-quick")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser: Browser):
+    context = browser.new_context(
+        viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    context.close()
+
+
+def touch_stroke(page: Page, points: list[tuple[float, float]]) -> None:
+    """Draw with a finger: touch events, as a phone sends them, not mouse events."""
+    box = drawing_surface(page).bounding_box()
+    x0, y0 = box["x"], box["y"]
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, at: list[tuple[float, float]]) -> None:
+        points = [{"x": x0 + x, "y": y0 + y} for x, y in at]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", points[:1])
+    for point in points[1:]:
+        touch("touchMove", [point])
+    touch("touchEnd", [])
+    cdp.detach()
+
+
+def test_on_a_phone_the_answer_and_a_clear_button_are_right_under_the_canvas(phone, server):
+    # Issue 10, item 22: at 390×844 the answer was about 900 px below the canvas, and the
+    # canvas toolbar (undo, clear) stays invisible on a touch screen until tapped.
+    page = phone
+    open_page(page, server, "draw")
+    surface = drawing_surface(page)
+    surface.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    touch_stroke(page, one())
+    expect(quick_answer(page)).to_contain_text(
+        re.compile(r"Default model: it says 1 \(\d+\.\d%\)"), timeout=15_000
+    )
+    surface.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    canvas = surface.bounding_box()
+    quick = quick_answer(page).bounding_box()
+    clear_button = main(page).get_by_role("button", name="Clear the drawing")
+    expect(clear_button).to_be_visible()
+    button = clear_button.bounding_box()
+    # With the canvas at the top of the screen, both are on that first screen below it.
+    assert canvas["y"] + canvas["height"] <= quick["y"]
+    assert quick["y"] + quick["height"] <= PHONE["height"]
+    assert canvas["y"] + canvas["height"] <= button["y"]
+    assert button["y"] + button["height"] <= PHONE["height"]
+    screenshot(page, "draw-phone-answer", full_page=False)
+    clear_button.tap()
+    wait_idle(page)
+    expect(main(page).get_by_text("The canvas is empty")).to_be_visible(timeout=15_000)
+    expect(main(page).get_by_text(re.compile("it says"))).to_have_count(0)
+    screenshot(page, "draw-phone-cleared", full_page=False)
+    # The new canvas draws as the first did.
+    touch_stroke(page, zero())
+    expect(quick_answer(page)).to_contain_text("it says 0", timeout=15_000)
+
+
+def test_a_pdf_upload_is_named_and_the_canvas_is_not_mentioned(page, server):
+    # Issue 10, item 23: it said "The canvas is empty: draw a digit" and named Pillow.
+    open_page(page, server, "draw")
+    main(page).get_by_role("radio", name="Upload a photo").click()
+    wait_idle(page)
+    pdf = {"name": "scan.png", "mimeType": "image/png", "buffer": b"%PDF-1.7\n%\xe2\xe3\n"}
+    main(page).locator('.st-key-dr-upload input[type="file"]').set_input_files(pdf)
+    wait_idle(page)
+    expect(main(page).get_by_text("That file is a PDF document, not a picture")).to_be_visible()
+    expect(main(page).get_by_text("Nothing to read yet")).to_be_visible()
+    expect(main(page).get_by_text(re.compile("canvas|Pillow", re.IGNORECASE))).to_have_count(0)
+    screenshot(page, "draw-upload-pdf", full_page=False)
 
 
 def test_draw_with_a_model_trained_on_the_train_page(page, server):

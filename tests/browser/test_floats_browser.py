@@ -93,9 +93,34 @@ def test_url_opens_the_largest_float16(page: Page, server: Server) -> None:
     expect(main.get_by_role("radio", name="float16", exact=True)).to_be_checked()
     expect(hex_box(main)).to_have_value("0x7BFF")
     expect(main.get_by_text("65504 is stored exactly in float16.")).to_be_visible()
+    # Issue 10, item 5: beside "stored exactly", the shortest text 65500 names the exact value.
+    expect(main.get_by_text("Its shortest text is 65500 (exactly 65504)")).to_be_visible()
+    expect(main.locator("table.lab td", has_text="65500 (exactly 65504)")).to_be_visible()
     expect(main.get_by_text("Neighbouring float16 values around 65504")).to_be_visible()
     main.get_by_text("65504 is stored exactly").scroll_into_view_if_needed()
     screenshot(page, "floats-65504-float16", full_page=False)
+    main.locator("table.lab td", has_text="65500 (exactly 65504)").scroll_into_view_if_needed()
+    screenshot(page, "floats-65504-float16-table", full_page=False)
+
+
+def test_a_long_exact_value_is_folded_and_opens(page: Page, server: Server) -> None:
+    # Issue 10, item 19: 1e-320's exact value was a wall of about 750 digits, twice.
+    main = open_floats(page, server, "?x=1e-320")
+    full = "9.9998886718268300541337523676528005766688104049139332319738542138136722671490"
+    folded = "9.9998886718268300541…(721 digits left out)…9697265625E-321"
+    expect(main.get_by_text(full)).to_have_count(1)
+    expect(main.get_by_text(full)).to_be_hidden()
+    summary = main.locator("details.lab-fold summary")
+    expect(summary).to_have_count(1)
+    expect(summary).to_contain_text(folded)
+    expect(main.get_by_text(f"= {folded}.", exact=False)).to_be_visible()
+    summary.scroll_into_view_if_needed()
+    screenshot(page, "floats-folded", full_page=False)
+    summary.focus()
+    page.keyboard.press("Enter")  # a summary opens from the keyboard too
+    expect(main.get_by_text(full)).to_be_visible()
+    expect(main.locator("details.lab-fold")).to_have_attribute("open", "")
+    screenshot(page, "floats-folded-open", full_page=False)
 
 
 def test_bad_url_falls_back_with_a_notice(page: Page, server: Server) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from core.draw import state as dr
+from core.draw.preprocess import DOT_MESSAGE, EMPTY_MESSAGE, preprocess_for
 from core.draw.settings import DEFAULT_MODEL, SETTINGS
 
 TRAINED = "C · from logits · uci-digits · job-1"
@@ -59,3 +62,43 @@ def test_keep_available_keeps_at_least_the_default():
     empty = {}
     assert dr.keep_available(empty, [DEFAULT_MODEL]) == [DEFAULT_MODEL]
     assert empty == {"dr.models": [DEFAULT_MODEL]}
+
+
+def test_clearing_the_drawing_gives_the_canvas_a_new_key():
+    state = {}
+    first = dr.canvas_key(state)
+    dr.on_clear(state)
+    second = dr.canvas_key(state)
+    dr.on_clear(state)
+    assert len({first, second, dr.canvas_key(state)}) == 3
+    assert first.startswith("dr.canvas")
+
+
+def test_answer_title():
+    assert dr.answer_title(DEFAULT_MODEL, 1, 0.9731) == "Default model: it says 1 (97.3%)"
+    assert dr.answer_title(TRAINED, 0, 0.5) == f"{TRAINED}: it says 0 (50.0%)"
+
+
+def dot() -> np.ndarray:
+    ink = np.zeros((280, 280), np.float32)
+    ink[140:143, 140:143] = 1
+    return ink
+
+
+def test_the_waiting_message_speaks_of_a_canvas_only_when_drawing():
+    # Issue 10, item 23: a file that could not be read still said "The canvas is empty".
+    empty = preprocess_for("uci-digits", np.zeros((280, 280), np.float32))
+    speck = preprocess_for("uci-digits", dot())
+    assert speck.dot
+    assert dr.waiting_message(True, None, False) == EMPTY_MESSAGE
+    assert dr.waiting_message(True, empty, False) == EMPTY_MESSAGE
+    assert dr.waiting_message(True, speck, False) == DOT_MESSAGE
+    for seen, failed, expected in [
+        (None, False, dr.NO_PHOTO_MESSAGE),
+        (None, True, dr.BAD_FILE_MESSAGE),
+        (speck, False, dr.PHOTO_DOT_MESSAGE),
+        (empty, False, dr.NO_DIGIT_MESSAGE),
+    ]:
+        message = dr.waiting_message(False, seen, failed)
+        assert message == expected
+        assert "canvas" not in message and "draw" not in message.lower()

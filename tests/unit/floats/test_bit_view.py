@@ -64,3 +64,9 @@ def test_kind_text_with_and_without_a_formula():
     nan = fl.dissect(math.nan, "float32")
     name, explanation = KIND_EXPLANATIONS["nan"]
     assert bit_view.kind_text(nan) == f"**{name}.** {explanation}"
+
+
+def test_kind_text_folds_a_long_exact_value():
+    # Issue 10, item 19: 1e-320's 751 digits were printed whole.
+    text = bit_view.kind_text(fl.dissect(1e-320, "float64"))
+    assert text.endswith(" = 9.9998886718268300541…(721 digits left out)…9697265625E-321.")

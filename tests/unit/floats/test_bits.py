@@ -375,6 +375,30 @@ def test_parse_value_messages() -> None:
     assert np.isnan(nan.value) and nan.outcome == "special" and nan.relative_error is None
 
 
+def test_a_shortest_text_that_is_not_the_value_comes_with_the_exact_value() -> None:
+    # Issue 10, item 5: "stored exactly" beside a shortest text of 65500 read as a contradiction.
+    assert parse_value("65504", "float16").message == (
+        "65504 is stored exactly in float16. Its shortest text is 65500 (exactly 65504): "
+        "the shortest decimal that reads back as the same float16, not its value."
+    )
+    assert "the nearest one, 65500 (exactly 65536), a relative error" in (
+        parse_value("65504", "bfloat16").message
+    )
+    # Where the shortest text is the value, nothing is added.
+    assert parse_value("0.5", "float16").message == "0.5 is stored exactly in float16."
+    assert "the nearest one, 0.5, a relative error" in parse_value("0.50001", "float16").message
+    tiny = parse_value("5.9604644775390625e-8", "float16")
+    assert tiny.outcome == "subnormal"
+    assert "Its shortest text is 6e-8 (exactly 5.9604644775390625E-8)" in tiny.message
+
+
+def test_a_long_exact_value_is_folded_in_the_message() -> None:
+    # Issue 10, item 19: about 750 digits once printed whole.
+    message = parse_value("1e-300", "float64").message
+    assert "(exactly 1.0000000000000000250…(720 digits left out)…2548828125E-300)" in message
+    assert len(message) < 200
+
+
 def test_parse_value_errors_of_rounding() -> None:
     parsed = parse_value("0.1", "float16")
     truth = Fraction(1, 10)

@@ -80,7 +80,7 @@ def test_details_of_point_one():
     assert len(tables.DETAILS_STYLES) == len(tables.DETAILS_ROWS)
     assert columns["float64"] == [
         "normal",
-        "0.1",
+        "0.1 (not the exact value: see below)",
         "0.1000000000000000055511151231257827021181583404541015625",
         "`0x3FB999999999999A`",
         "0.09999999999999999",
@@ -93,9 +93,25 @@ def test_details_of_point_one():
 def test_details_of_the_largest_float16():
     bits = fl.dissect(65504, "float16")
     column = tables.details_columns(bits)["float16"]
+    # Issue 10, item 5: the shortest text 65500 is not the value; the exact one is beside it.
+    assert column[1] == "65500 (exactly 65504)"
     assert column[2] == bits.exact_value == "65504"
     assert column[3] == f"`{bits.hex}`" == "`0x7BFF`"
     assert column[4:] == ["65472", "inf", "32 · inf", "32"]
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "shortest"),
+    [
+        (65504, "bfloat16", "65500 (exactly 65536)"),
+        (0.5, "float16", "0.5"),
+        (1e22, "float64", "1e+22"),
+        (1 / 3, "float32", "0.33333334 (not the exact value: see below)"),
+        (1e-320, "float64", "1e-320 (not the exact value: see below)"),
+    ],
+)
+def test_the_shortest_text_says_when_it_is_not_the_value(value, name, shortest):
+    assert tables.details_columns(fl.dissect(value, name))[name][1] == shortest
 
 
 @pytest.mark.parametrize("value", [math.inf, math.nan])

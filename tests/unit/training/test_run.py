@@ -105,7 +105,14 @@ def test_to_params_round_trips_including_through_lists():
 def test_defaults_make_an_empty_query():
     assert parse_train_query({}) == (TrainConfig(), [])
     assert train_query(TrainConfig()) == {}
-    assert train_query(dataclasses.replace(TrainConfig(), init_scale=3.0, hidden=(8,))) == {}
+    assert train_query(dataclasses.replace(TrainConfig(), hidden=(8,))) == {}
+    # The initial weight scale travels (issue 10, item 20): the "push the logits" preset's
+    # large weights are what break B, and the home page links to that setup.
+    assert train_query(dataclasses.replace(TrainConfig(), init_scale=3.0)) == {"init": "3"}
+    assert parse_train_query({"init": "2.5"}) == (TrainConfig(init_scale=2.5), [])
+    assert parse_train_query({"init": "50"})[1] == [
+        "init='50': choose a number from 0.1 to 10; using 1."
+    ]
 
 
 def test_a_custom_config_round_trips_through_the_url():

@@ -252,12 +252,15 @@ def test_current_values_are_the_shareable_settings():
         "epochs": 20,
         "seed": 0,
         "scale": "raw",
+        "init_scale": 2.0,
     }
+    # The preset's large initial weights travel too: they are what break B.
     assert ts.SETTINGS.to_query(tr.current_values(state)) == {
         "variant": "B,C",
         "lr": "0.003",
         "epochs": "20",
         "scale": "raw",
+        "init": "2",
     }
 
 

@@ -1,6 +1,7 @@
 """The HTML tables of computed values: code spans, broken values, styles and hover texts."""
 
 from core.charts import BROKEN_MARK
+from core.numerics.text import exact_decimal
 from ui.layout import html_table, styled
 
 
@@ -29,3 +30,16 @@ def test_hover_titles():
     table = html_table({"x": ["1.7976931e308", "16"]}, titles={"x": ["1.7976931348623157e308", ""]})
     assert '<td><span title="1.7976931348623157e308">1.7976931e308</span></td>' in table
     assert "<td>16</td>" in table
+
+
+def test_a_long_exact_value_is_folded_and_opens_to_every_digit():
+    # Issue 10, item 19: a float64 subnormal's 751 digits were a wall, shown twice.
+    full = exact_decimal(1e-320)
+    html = styled(full, "digits")
+    assert html.startswith('<details class="lab-fold"><summary>')
+    summary = html.split("</summary>")[0]
+    assert full not in summary
+    assert "9.9998886718268300541…(721 digits left out)…9697265625E-321" in summary
+    assert "show all 751 digits" in summary
+    assert html.endswith(f'<span class="fl-digits">{full}</span></details>')
+    assert styled("0.5", "digits") == '<span class="fl-digits">0.5</span>'
