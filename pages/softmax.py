@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.numerics.formats import DTYPE_NAMES
 from core.numerics.limits import exp_overflow_threshold
-from core.numerics.text import format_error, format_exact, format_float
+from core.numerics.text import format_exact, format_float
 from core.softmax import figures
 from core.softmax import report as rp
 from core.softmax import settings as sf
@@ -93,20 +93,14 @@ def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
         with column:
             if loss.key == "exact":
                 st.metric(f"{loss.label} reference", format_exact(loss.value), help=helps["exact"])
-                st.caption("60-digit mpmath")
+                st.caption(loss.caption)
             else:
                 st.metric(
                     f"{loss.label} ({dtype_name})",
                     format_float(loss.value),
                     help=helps[loss.key],
                 )
-                if loss.relative_error is None:
-                    st.caption("broken: no finite value to compare")
-                else:
-                    st.caption(
-                        f"rel. error {format_error(loss.relative_error)} · "
-                        f"{format_error(loss.ulp_error)} ULP"
-                    )
+                st.caption(loss.caption)
 
 
 def show_messages(messages) -> None:

@@ -20,6 +20,17 @@ def _exact_logits(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
     return [exact.mpf(float(v)) if np.isnan(v) or np.isinf(v) else to_exact(v) for v in z]
 
 
+def _undefined(values: list[mpmath.mpf]) -> bool:
+    # No limit exists: a nan logit, two +inf logits (inf - inf), or every logit -inf
+    # (0/0). One +inf or any number of -inf logits have a limit: probability 1 or 0.
+    n_pos_inf = sum(1 for v in values if v == exact.inf)
+    return (
+        any(exact.isnan(v) for v in values)
+        or n_pos_inf > 1
+        or (bool(values) and all(v == -exact.inf for v in values))
+    )
+
+
 def softmax_exact(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
     r"""Exact softmax of stored float logits.
 
@@ -31,9 +42,10 @@ def softmax_exact(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
     Returns
     -------
     list of mpmath.mpf
-        Probabilities. ``-inf`` logits get exactly 0; a single ``+inf`` logit
-        gets 1 and the rest 0; several ``+inf`` logits, a ``nan`` logit, or all
-        logits ``-inf`` make every entry ``nan`` (the limit is undefined).
+        Probabilities. ``-inf`` logits get exactly 0 (``e^{-inf} = 0``, a
+        legitimate input); a single ``+inf`` logit gets 1 and the rest 0;
+        several ``+inf`` logits, a ``nan`` logit, or all logits ``-inf`` make
+        every entry ``nan`` (the limit is undefined).
 
     Notes
     -----
@@ -43,13 +55,9 @@ def softmax_exact(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
     cancellation happens and every digit is correct.
     """
     values = _exact_logits(z)
-    nan = exact.mpf("nan")
-    if any(exact.isnan(v) for v in values):
-        return [nan] * len(values)
-    n_pos_inf = sum(1 for v in values if v == exact.inf)
-    if n_pos_inf > 1 or (values and all(v == -exact.inf for v in values)):
-        return [nan] * len(values)
-    if n_pos_inf == 1:
+    if _undefined(values):
+        return [exact.mpf("nan")] * len(values)
+    if exact.inf in values:
         return [exact.mpf(1) if v == exact.inf else exact.mpf(0) for v in values]
     finite = [v for v in values if exact.isfinite(v)]
     probs = []
@@ -67,29 +75,38 @@ def cross_entropy_exact(z: Sequence[float] | np.ndarray, y: int) -> mpmath.mpf:
     Parameters
     ----------
     z : sequence of float
-        Finite logits as stored.
+        Logits as stored; ``-inf`` is a legitimate logit (probability 0).
     y : int
         True class.
 
     Returns
     -------
     mpmath.mpf
-        The loss, ``nan`` if a logit is not finite.
+        The loss: ``+inf`` when the true logit is ``-inf`` (or another logit
+        is ``+inf``), 0 when the true logit is the only ``+inf``; ``nan`` where
+        `softmax_exact` is ``nan`` (no limit exists).
 
     Notes
     -----
     .. math:: L = \log\left(1 + \sum_{k \ne y} e^{z_k - z_y}\right)
 
     ``log1p`` keeps full relative accuracy when the loss is tiny (a confident,
-    correct prediction).
+    correct prediction). A ``-inf`` logit other than the true one adds
+    :math:`e^{-\infty} = 0` to the sum: it changes nothing, as its probability
+    is exactly 0.
     """
     values = _exact_logits(z)
     if not 0 <= y < len(values):
         raise ValueError(f"true class {y} is out of range for {len(values)} logits")
-    if not all(exact.isfinite(v) for v in values):
+    if _undefined(values):
         return exact.mpf("nan")
     zy = values[y]
-    return exact.log1p(exact.fsum(exact.exp(v - zy) for i, v in enumerate(values) if i != y))
+    if exact.inf in values:
+        return exact.mpf(0) if zy == exact.inf else exact.inf
+    if zy == -exact.inf:
+        return exact.inf
+    others = (v for i, v in enumerate(values) if i != y and exact.isfinite(v))
+    return exact.log1p(exact.fsum(exact.exp(v - zy) for v in others))
 
 
 def sigmoid_exact(z: float) -> mpmath.mpf:
@@ -98,7 +115,7 @@ def sigmoid_exact(z: float) -> mpmath.mpf:
     Parameters
     ----------
     z : float
-        Finite logit as stored.
+        Logit as stored; ``-inf`` and ``+inf`` give the limits 0 and 1.
 
     Returns
     -------
@@ -118,7 +135,8 @@ def binary_cross_entropy_exact(z: float, y: int) -> mpmath.mpf:
     Parameters
     ----------
     z : float
-        Finite logit as stored.
+        Logit as stored; an infinite one gives the limit (0, or ``+inf``
+        when it points away from the label).
     y : int
         Label, 0 or 1.
 

@@ -1,9 +1,10 @@
 """Softmax, sigmoid and their cross-entropy losses, naive and stable, in a chosen float format.
 
-Each function computes entirely in the dtype of its input, the way a framework
-would on that hardware format, so the page can show where float16, float32 and
-float64 break. Floating-point warnings are silenced on purpose: ``inf`` and
-``nan`` are results the page explains, not accidents.
+Each function computes entirely in the dtype of its input, the way hardware of
+that format would, so the page can show where float16, float32 and float64
+break; the Keras replicas below do what TensorFlow does instead, float16's
+softmax cross-entropy in float32 included. Floating-point warnings are silenced
+on purpose: ``inf`` and ``nan`` are results the page explains, not accidents.
 
 Softmax, log-softmax and logsumexp take an `axis`, like ``scipy.special.softmax``:
 the training network calls them on ``(batch, classes)`` logits with ``axis=1``, the
@@ -12,7 +13,13 @@ written once, in `max_shift`, and every stable computation goes through it.
 
 The Keras replicas follow ``keras/src/backend/tensorflow/nn.py`` (Keras 3.15):
 probabilities are clipped to ``[epsilon, 1 - epsilon]`` with ``epsilon = 1e-7``
-(rounded to the dtype) before the logarithm.
+(rounded to the dtype) before the logarithm, and the multi-class loss is
+``tf.nn.sparse_softmax_cross_entropy_with_logits``, which casts float16 logits to
+float32, computes there and rounds only the loss back to float16 (TensorFlow
+2.21, ``tensorflow/python/ops/nn_ops.py``; measured bit for bit on a grid). The
+binary losses compute in the dtype itself, float16 included. TensorFlow's CPU
+kernels also flush subnormal results to zero; `flush_subnormals` reproduces that
+where the page needs to show it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,55 @@ KERAS_EPSILON = 1e-7
 
 Axis = int | tuple[int, ...] | None
 """Axis (or axes) a softmax normalises over; None means over every entry, as in scipy."""
+
+
+def xent_compute_dtype(dtype: np.dtype | str) -> np.dtype:
+    """Return the format TensorFlow computes a softmax cross-entropy of `dtype` logits in.
+
+    Parameters
+    ----------
+    dtype : numpy dtype or str
+        Format of the logits.
+
+    Returns
+    -------
+    numpy.dtype
+        float32 for float16 logits (``sparse_softmax_cross_entropy_with_logits``
+        casts them up and only the loss is rounded back), else `dtype` itself.
+    """
+    dt = np.dtype(dtype)
+    return np.dtype(np.float32) if dt == np.float16 else dt
+
+
+def flush_subnormals(x: ArrayLike) -> NDArray[np.floating]:
+    """Replace subnormal numbers by zero of the same sign, as TensorFlow's CPU kernels do.
+
+    Parameters
+    ----------
+    x : array_like
+        Floats of any width.
+
+    Returns
+    -------
+    numpy.ndarray
+        `x` in its own dtype, with every nonzero float32 or float64 value below
+        the smallest normal number (``np.finfo(dtype).smallest_normal``) set to
+        ``±0``. float16 values are returned unchanged.
+
+    Notes
+    -----
+    TensorFlow's CPU kernels run with the FTZ and DAZ bits set, so a subnormal
+    float32 or float64 result becomes 0 (``exp(-745)`` in float64, ``exp(-104)``
+    in float32) where IEEE 754 and NumPy keep it. float16 has no hardware
+    arithmetic there: each operation runs in float32, where a float16 subnormal
+    (6.1e-6, say) is a normal number, and is rounded back, so it survives
+    (measured: ``tf.nn.softmax([12, 0, -12])`` keeps 6.139e-6 in float16).
+    """
+    array = _as_float_array(x)
+    if array.dtype == np.float16:
+        return array
+    tiny = np.finfo(array.dtype).smallest_normal
+    return np.where(np.abs(array) < tiny, np.copysign(array.dtype.type(0), array), array)
 
 
 def _as_float_array(x: ArrayLike, dtype: np.dtype | str | None = None) -> NDArray[np.floating]:
@@ -50,6 +106,11 @@ def _check_class(y: int, n: int) -> None:
         raise ValueError("the loss needs at least one logit; got an empty list")
     if not 0 <= y < n:
         raise ValueError(f"true class {y} is out of range for {n} logits (0 to {n - 1})")
+
+
+def _negated(log_p: np.floating) -> np.floating:
+    # -log p as 0 - log p: a certain prediction (log p = 0) costs 0, not -0.
+    return log_p.dtype.type(0) - log_p
 
 
 def _reduced_length(shape: tuple[int, ...], axis: Axis) -> int:
@@ -114,7 +175,7 @@ def max_shift(
 
 
 def softmax_naive(
-    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1
+    z: ArrayLike, dtype: np.dtype | str | None = None, *, axis: Axis = -1, flush: bool = False
 ) -> NDArray[np.floating]:
     r"""Softmax exactly as written in the textbook, with no shift.
 
@@ -127,6 +188,9 @@ def softmax_naive(
     axis : int, tuple of int or None, optional
         Axis the probabilities sum to 1 along (the last by default); None
         normalises over every entry, like ``scipy.special.softmax(z, axis=None)``.
+    flush : bool, optional
+        Flush subnormal exponentials and probabilities to zero, as TensorFlow's
+        CPU kernels do (see `flush_subnormals`); the default is IEEE 754.
 
     Returns
     -------
@@ -142,9 +206,10 @@ def softmax_naive(
     with the sum along `axis`.
     """
     logits = _as_float_array(z, dtype)
+    tidy = flush_subnormals if flush else np.asarray
     with np.errstate(all="ignore"):
-        e = np.exp(logits)
-        return e / np.sum(e, axis=axis, keepdims=True)
+        e = tidy(np.exp(logits))
+        return tidy(e / np.sum(e, axis=axis, keepdims=True))
 
 
 def softmax_stable(
@@ -303,7 +368,7 @@ def cross_entropy_naive(z: ArrayLike, y: int, dtype: np.dtype | str | None = Non
     logits = _as_logits(z, dtype)
     _check_class(y, logits.size)
     with np.errstate(all="ignore"):
-        return -np.log(softmax_naive(logits)[y])
+        return _negated(np.log(softmax_naive(logits)[y]))
 
 
 def cross_entropy_keras_probs(
@@ -324,13 +389,14 @@ def cross_entropy_keras_probs(
     Returns
     -------
     numpy floating
-        The loss; at most ``-log(epsilon) + log(1 + ...)``, about 16.118 in
-        float32, however wrong the prediction.
+        The loss in the dtype of `p`; at most ``-log(epsilon) + log(1 + ...)``,
+        about 16.118 in float32, however wrong the prediction.
 
     Notes
     -----
-    Keras clips, takes the log and hands the result to
-    ``tf.nn.sparse_softmax_cross_entropy_with_logits``, which renormalises:
+    Keras clips and takes the log in the dtype of `p`, then hands the result to
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits`` (`cross_entropy_keras_logits`,
+    float32 inside for float16), which renormalises:
 
     .. math::
         q_j = \mathrm{clip}(p_j, \epsilon, 1 - \epsilon), \quad
@@ -338,11 +404,63 @@ def cross_entropy_keras_probs(
     """
     probs = _as_logits(p, dtype)
     _check_class(y, probs.size)
+    with np.errstate(all="ignore"):
+        return cross_entropy_keras_logits(np.log(keras_clip(probs)), y)
+
+
+def keras_clip(p: ArrayLike) -> NDArray[np.floating]:
+    r"""Clip probabilities to ``[epsilon, 1 - epsilon]`` in their own dtype, as Keras does.
+
+    Parameters
+    ----------
+    p : array_like
+        Probabilities.
+
+    Returns
+    -------
+    numpy.ndarray
+        The clipped values. Both bounds are rounded to the dtype first: in
+        float16 ``epsilon`` is 1.1920929e-7 and ``1 - epsilon`` rounds to 1, so
+        only the lower bound acts there.
+
+    Notes
+    -----
+    .. math:: q = \min(\max(p, \epsilon), 1 - \epsilon), \quad \epsilon = 10^{-7}
+    """
+    probs = _as_float_array(p)
     eps = probs.dtype.type(KERAS_EPSILON)
     one = probs.dtype.type(1)
-    with np.errstate(all="ignore"):
-        log_q = np.log(np.clip(probs, eps, one - eps))
-        return logsumexp_stable(log_q) - log_q[y]
+    return np.clip(probs, eps, one - eps)
+
+
+def cross_entropy_keras_logits(z: ArrayLike, y: int) -> np.floating:
+    r"""Replica of ``tf.nn.sparse_softmax_cross_entropy_with_logits`` for one sample.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, 1-D and non-empty, in the format the loss is asked for.
+    y : int
+        True class.
+
+    Returns
+    -------
+    numpy floating
+        The loss in the dtype of `z`. float16 logits are cast to float32, the
+        loss is computed there and rounded to float16 once at the end, as
+        TensorFlow does: ``[12, 0, -12]`` with class 0 gives 6.199e-6 where a
+        computation in float16 gets 0 (the exact loss is 6.1442e-6).
+
+    Notes
+    -----
+    The kernel's formula is `cross_entropy_from_logits`', in the format of
+    `xent_compute_dtype`:
+
+    .. math:: L = \log \sum_k e^{z_k - m} - (z_y - m), \quad m = \max_k z_k
+    """
+    logits = _as_logits(z)
+    loss = cross_entropy_from_logits(logits.astype(xent_compute_dtype(logits.dtype)), y)
+    return logits.dtype.type(loss)
 
 
 def cross_entropy_from_logits(
@@ -377,7 +495,7 @@ def cross_entropy_from_logits(
     """
     logits = _as_logits(z, dtype)
     _check_class(y, logits.size)
-    return -log_softmax_stable(logits)[y]
+    return _negated(log_softmax_stable(logits)[y])
 
 
 def softmax_gradient(p: ArrayLike, y: int) -> NDArray[np.floating]:
@@ -498,15 +616,11 @@ def binary_cross_entropy_keras_probs(
         L = -y \log q - (1 - y) \log(1 - q)
     """
     _check_label(y)
-    q = _as_float_array(a, dtype)
-    eps = q.dtype.type(KERAS_EPSILON)
-    one = q.dtype.type(1)
-    with np.errstate(all="ignore"):
-        return _binary_cross_entropy_formula(np.clip(q, eps, one - eps), y)
+    return _binary_cross_entropy_formula(keras_clip(_as_float_array(a, dtype)), y)
 
 
 def binary_cross_entropy_from_logits(
-    z: ArrayLike, y: int, dtype: np.dtype | str | None = None
+    z: ArrayLike, y: int, dtype: np.dtype | str | None = None, *, flush: bool = False
 ) -> NDArray[np.floating]:
     r"""Binary cross-entropy straight from the logit, as TensorFlow computes it.
 
@@ -518,11 +632,15 @@ def binary_cross_entropy_from_logits(
         Label, 0 or 1.
     dtype : numpy dtype or str, optional
         Format to compute in.
+    flush : bool, optional
+        Flush subnormal intermediates and results to zero, as TensorFlow's CPU
+        kernels do (see `flush_subnormals`); the default is IEEE 754.
 
     Returns
     -------
     numpy.ndarray
-        The loss, finite and accurate for every finite logit.
+        The loss, finite and accurate for every finite logit. With `flush`, a
+        subnormal ``exp(-|z|)`` or loss becomes 0.
 
     Notes
     -----
@@ -533,8 +651,9 @@ def binary_cross_entropy_from_logits(
     _check_label(y)
     x = _as_float_array(z, dtype)
     label = x.dtype.type(y)
+    tidy = flush_subnormals if flush else np.asarray
     with np.errstate(all="ignore"):
-        return np.maximum(x, 0) - x * label + np.log1p(np.exp(-np.abs(x)))
+        return tidy(np.maximum(x, 0) - x * label + np.log1p(tidy(np.exp(-np.abs(x)))))
 
 
 def _check_label(y: int) -> None:

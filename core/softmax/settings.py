@@ -314,8 +314,10 @@ SETTINGS = SettingsTable(
 LOSS_HELP = {
     "multi": {
         "naive": "−log of the naive softmax probability of the true class.",
-        "keras": "What Keras computes from probabilities: clipped to [1e-7, 1 − 1e-7], then log.",
-        "logits": "log Σ exp(z) − z_y with the max shift: what from_logits=True computes.",
+        "keras": "What Keras computes from probabilities: clipped to [1e-7, 1 − 1e-7], then log "
+        "(the cross-entropy itself in float32 for float16, as TensorFlow does).",
+        "logits": "log Σ exp(z − m) − (z_y − m), m = max(z), every step in the chosen format: "
+        "what from_logits=True computes (TensorFlow does float16 in float32).",
         "exact": "Exact value of the loss for the stored logits (mpmath, 60 digits).",
     },
     "binary": {

@@ -9,21 +9,25 @@ from core.numerics.text import format_error, format_exact, format_float
 from core.softmax.report import KerasComparison, SoftmaxReport
 
 
-def flagged(value: float | np.floating) -> str:
+def flagged(value: float | np.floating, truly_zero: bool = False) -> str:
     """Return a value's shortest text, marked with `BROKEN_MARK` when it is broken.
 
     Parameters
     ----------
     value : float or numpy floating
         An exponential or a probability.
+    truly_zero : bool, optional
+        Whether the exact value is 0 too (``exp(-inf)``, the probability of a
+        ``-inf`` logit): then a 0 is right, not an underflow.
 
     Returns
     -------
     str
-        The text, with the mark for ``inf``, ``-inf``, ``nan`` and 0.
+        The text, with the mark for ``inf``, ``-inf``, ``nan`` and a 0 that
+        should not be.
     """
     text = format_float(value)
-    broken = text in ("inf", "-inf", "nan") or value == 0
+    broken = text in ("inf", "-inf", "nan") or (value == 0 and not truly_zero)
     return text + BROKEN_MARK if broken else text
 
 
@@ -40,14 +44,19 @@ def per_class_columns(report: SoftmaxReport) -> dict[str, list[str]]:
     dict
         Column title to one text cell per class.
     """
+    # A 0 is flagged unless the exact value is 0 too (a -inf logit: probability exactly 0).
+    exact_zero = [p == 0 for p in report.p_exact]
     return {
         "class": [f"{i}" + (" (true)" if i == report.y else "") for i in range(report.logits.size)],
         "z": [format_float(v) for v in report.logits],
-        "exp(z)": [flagged(v) for v in report.exp_logits],
+        "exp(z)": [
+            flagged(e, z)
+            for e, z in zip(report.exp_logits, np.isneginf(report.logits), strict=True)
+        ],
         "z − max(z)": [format_float(v) for v in report.shifted],
         "exp(z − max(z))": [format_float(v) for v in report.exp_shifted],
-        "naive p": [flagged(v) for v in report.p_naive],
-        "stable p": [flagged(v) for v in report.p_stable],
+        "naive p": [flagged(v, z) for v, z in zip(report.p_naive, exact_zero, strict=True)],
+        "stable p": [flagged(v, z) for v, z in zip(report.p_stable, exact_zero, strict=True)],
         "exact p": [format_exact(v) for v in report.p_exact],
         "naive rel. err": [format_error(e) for e in report.naive_rel],
         "naive ULP": [format_error(e) for e in report.naive_ulp],

@@ -38,6 +38,31 @@ def test_url_opens_the_seed_case():
     assert "inf/inf is nan" in texts(at.error)
 
 
+def test_minus_inf_logit_is_handled_as_probability_zero():
+    # Issue 10, finding 8: float16 stores -100000 as -inf; every loss stays finite and right.
+    at = open_softmax(z="-100000,0,1", y="1", dtype="float16")
+    got = losses(at)
+    assert got["Naive −log(p_y)"] == got["Keras on probabilities"] == got["From logits"] == "1.313"
+    assert got["Exact reference"] == "1.3132616875182228"
+    assert not at.error and "no method can recover" not in texts(at.info)
+    assert "below float16's lowest value, -65504," in texts(at.info)
+    assert "broken" not in texts(at.caption)
+    at = open_softmax(z="-100000,0,1", y="0", dtype="float16")
+    assert losses(at)["Exact reference"] == "inf"
+    assert "right: the exact loss is inf too" in texts(at.caption)
+
+
+def test_float16_small_loss_and_sum_overflow_are_explained():
+    at = open_softmax(z="12,0,-12", dtype="float16")
+    assert losses(at)["From logits"] == "0"
+    assert "stored as 1 in float16" in texts(at.warning)
+    assert "from_logits=True gives 6.2e-6" in texts(at.warning)
+    at = open_softmax(z="11,11,11", dtype="float16")
+    assert losses(at)["Naive −log(p_y)"] == "inf"
+    assert "but their sum, 179620, is above its largest value 65504" in texts(at.error)
+    assert "Every method is finite" not in texts(at.info)
+
+
 def test_url_with_dtype():
     at = open_softmax(z="1000,999,998", dtype="float64")
     assert at.radio(key="sm.dtype").value == "float64"

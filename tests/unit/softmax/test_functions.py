@@ -63,6 +63,44 @@ def test_keras_clip_matches_tensorflow_measurements():
     assert np.isinf(sm.binary_cross_entropy_keras_probs(np.float16(1), 0))
 
 
+def test_keras_replicas_compute_float16_cross_entropy_in_float32():
+    # Measured with TensorFlow 2.21 / Keras 3.15 (tests/unit/softmax/test_keras_check.py
+    # checks the grid): sparse_softmax_cross_entropy_with_logits casts float16 logits to
+    # float32 and rounds only the loss. In float16 throughout, 1 + 6.1e-6 rounds to 1 and
+    # the loss to 0; the exact loss is 6.1442e-6.
+    z = np.array([12, 0, -12], dtype="float16")
+    assert sm.cross_entropy_from_logits(z, 0) == 0
+    from_logits = sm.cross_entropy_keras_logits(z, 0)
+    assert from_logits.dtype == np.float16 and from_logits == np.float16(6.198883056640625e-06)
+    tf_probs = np.array([1.0, 6.139278411865234e-06, 0.0], dtype="float16")
+    on_probs = sm.cross_entropy_keras_probs(tf_probs, 0)
+    assert on_probs.dtype == np.float16 and on_probs == np.float16(6.318092346191406e-06)
+    assert sm.cross_entropy_keras_probs(tf_probs, 2) == np.float16(15.9453125)
+    # float32 and float64 stay in their own format.
+    assert sm.xent_compute_dtype("float32") == np.float32
+    assert sm.xent_compute_dtype("float64") == np.float64
+
+
+def test_no_loss_is_minus_zero():
+    assert not np.signbit(sm.cross_entropy_from_logits(np.array([12, 0, -12], "float16"), 0))
+    assert not np.signbit(sm.cross_entropy_naive(np.array([0.0, -800.0]), 0))
+
+
+def test_flush_subnormals_as_tensorflow_kernels_do():
+    tiny = np.finfo(np.float64).smallest_normal
+    x = np.array([tiny, tiny / 2, -tiny / 4, 5e-324, 0.0, np.inf, np.nan])
+    flushed = sm.flush_subnormals(x)
+    assert flushed[0] == tiny and flushed[1:5].tolist() == [0, 0, 0, 0]
+    assert np.signbit(flushed[2]) and np.isinf(flushed[5]) and np.isnan(flushed[6])
+    # float16 runs in float32 on the CPU, where its subnormals are normal: they survive.
+    half = np.array([6.139278411865234e-06], dtype="float16")
+    assert sm.flush_subnormals(half)[0] == half[0]
+    # exp(-745) is 4.9e-324 in IEEE 754 and 0 on a flush-to-zero CPU.
+    assert sm.binary_cross_entropy_from_logits(-745.0, 0)[()] == 5e-324
+    assert sm.binary_cross_entropy_from_logits(-745.0, 0, flush=True)[()] == 0
+    assert np.isnan(sm.softmax_naive(np.array([-745.0, -745.5]), flush=True)).all()
+
+
 def test_overflow_breaks_naive_not_stable():
     z = np.array([1000, 999, 998], dtype="float32")
     assert np.all(np.isnan(sm.softmax_naive(z)))
@@ -152,6 +190,37 @@ def test_softmax_exact_special_values():
     assert all(mpmath.isnan(p) for p in softmax_exact([math.nan, 0.0]))
     assert softmax_exact([]) == []
     assert softmax_exact([5.0]) == [1]
+
+
+def test_exact_references_take_minus_inf_as_probability_zero():
+    # float16 stores -100000 as -inf: a legitimate logit whose probability is exactly 0.
+    with np.errstate(over="ignore"):
+        z = np.array([-100000, 0, 1], dtype="float16")
+    assert z[0] == -np.inf
+    with mpmath.workdps(90):
+        expected = mpmath.log1p(mpmath.e)  # -log(e^0 / (e^0 + e^1)), about 1.3133
+    assert abs(cross_entropy_exact(z, 1) - expected) < mpmath.mpf("1e-55")
+    assert cross_entropy_exact(z, 0) == mpmath.inf  # the true class is impossible
+    assert softmax_exact(z)[0] == 0
+    assert mpmath.isnan(cross_entropy_exact([-math.inf, -math.inf], 0))  # 0/0: no limit
+    assert cross_entropy_exact([math.inf, 0.0], 0) == 0  # p_y -> 1
+    assert cross_entropy_exact([math.inf, 0.0], 1) == mpmath.inf  # p_y -> 0
+    assert mpmath.isnan(cross_entropy_exact([math.inf, math.inf, 0.0], 0))
+    assert sigmoid_exact(-math.inf) == 0 and sigmoid_exact(math.inf) == 1
+    assert binary_cross_entropy_exact(-math.inf, 0) == 0
+    assert binary_cross_entropy_exact(-math.inf, 1) == mpmath.inf
+
+
+def test_every_method_handles_a_minus_inf_logit():
+    z = np.array([-np.inf, 0, 1], dtype="float16")
+    reference = float(cross_entropy_exact(z, 1))
+    for loss in (
+        sm.cross_entropy_naive(z, 1),
+        sm.cross_entropy_from_logits(z, 1),
+        sm.cross_entropy_keras_probs(sm.softmax_stable(z), 1),
+    ):
+        assert loss == pytest.approx(reference, rel=1e-3)
+    assert np.isinf(sm.cross_entropy_from_logits(z, 0)) and np.isinf(sm.cross_entropy_naive(z, 0))
 
 
 # ----- the float methods against the references -----
