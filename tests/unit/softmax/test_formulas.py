@@ -6,6 +6,7 @@ import math
 import re
 from decimal import Decimal
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given
@@ -178,29 +179,28 @@ def test_per_class_columns_flag_underflow_to_zero_only_in_exp_and_p():
     assert columns["z"] == ["0", "-1000"]
 
 
-def make_row(setup, ours, keras, ulps, tolerance=0.0):
-    return KerasComparison(setup, np.float32(ours), np.float32(keras), ulps, tolerance)
+def make_row(setup, ours, keras, exact_loss, rounding=0.0):
+    return KerasComparison(
+        setup, np.float32(ours), np.float32(keras), mpmath.mpf(exact_loss), rounding
+    )
 
 
 def test_keras_columns():
     rows = [
-        make_row("Dense(3) + from_logits=True", 0.40760595, 0.40760595, 0),
-        make_row("softmax + SCCE", 16.118095, 16.118095, 1, 4 * 1.2e-7),
-        make_row("naive", math.inf, 2.0, None),
-        make_row("both nan", math.nan, math.nan, None),
+        make_row("Dense(3) + from_logits=True", 0.40760595, 0.40760595, "0.40760596"),
+        make_row("softmax + SCCE", 16.118095, np.nextafter(np.float32(16.118095), 0), "16.1", 1e-5),
+        make_row("naive", math.inf, 2.0, "2"),
+        make_row("both nan", math.nan, math.nan, "nan"),
     ]
     columns = keras_columns(rows)
     assert list(columns) == ["Keras model ending + loss", "Softmax Lab", "TensorFlow", "agree"]
     assert all(len(cells) == 4 for cells in columns.values())
     assert columns["Keras model ending + loss"][0] == "<code>Dense(3) + from_logits=True</code>"
     assert columns["Softmax Lab"] == ["0.40760595", "16.118095", "inf", "nan"]
-    assert columns["TensorFlow"] == ["0.40760595", "16.118095", "2", "nan"]
-    assert columns["agree"] == [
-        "✓ same",
-        "✓ same up to rounding (1 ULP)",
-        "✗ differs",
-        "✓ same",
-    ]
+    assert columns["TensorFlow"] == ["0.40760595", "16.118093", "2", "nan"]
+    assert columns["agree"] == [row.verdict for row in rows]
+    assert columns["agree"][:2] == ["✓ same", "✓ same up to rounding (1 ULP)"]
+    assert columns["agree"][2].startswith("✗ differs")
 
 
 def test_keras_columns_of_no_rows():
