@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from ui.layout import presentation_toggle
+from ui.layout import ASSETS, presentation_toggle
 
-st.set_page_config(page_title="Softmax Lab", page_icon=":material/functions:", layout="wide")
+# A file of ours, sent inline: a ":material/...:" page icon makes the browser fetch the
+# favicon from an external font host, which fails offline.
+st.set_page_config(page_title="Softmax Lab", page_icon=ASSETS / "favicon.svg", layout="wide")
 
 pages = [
     st.Page("pages/home.py", title="Lesson path", icon=":material/school:", default=True),

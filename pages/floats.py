@@ -51,9 +51,10 @@ def course_example() -> None:
     columns = st.columns(2)
     for column, value in zip(columns, cx.course_example(), strict=True):
         with column.container(border=True):
-            st.code(roundoff.course_code(value), language="python")
+            # Wrapped: on a projector a long line would need a scroll box the keyboard cannot reach.
+            st.code(roundoff.course_code(value), language="python", wrap_lines=True)
             stored = f"{value.name} is stored exactly as {styled(value.exact_decimal, 'digits')}"
-            errors = html_table(tables.course_errors(value))
+            errors = html_table(tables.course_errors(value), label=f"Errors of {value.name}")
             st.markdown(f"<p>{stored}</p>{errors}", unsafe_allow_html=True)
     st.caption(
         "ULP: unit in the last place, the gap between neighbouring doubles there. A correctly "
@@ -69,7 +70,10 @@ def cancellation_growth() -> None:
     index = cx.SWEEP_NS.index(n)
     sweeps = {name: roundoff.sweep(name) for name in FORMAT_NAMES}
     rows = [sweeps[name][index] for name in FORMAT_NAMES]
-    st.markdown(html_table(tables.cancellation_columns(rows)), unsafe_allow_html=True)
+    st.markdown(
+        html_table(tables.cancellation_columns(rows), label="Cancellation in each format"),
+        unsafe_allow_html=True,
+    )
     st.caption(
         "⚠ marks a difference of 0: every digit lost. Values are the shortest decimals that read "
         "back as the same number of that format. float16 cannot even store n above 65504."
@@ -128,7 +132,10 @@ def bit_view_section() -> None:
                 help=bit_view.BIT_HELP,
             )
     columns = tables.details_columns(bits)
-    st.markdown(html_table(columns, styles={dtype: tables.DETAILS_STYLES}), unsafe_allow_html=True)
+    st.markdown(
+        html_table(columns, label=f"The number in {dtype}", styles={dtype: tables.DETAILS_STYLES}),
+        unsafe_allow_html=True,
+    )
 
 
 def gaps() -> None:
@@ -176,7 +183,10 @@ def gaps() -> None:
 def limits() -> None:
     st.header("The limits of each format", divider="gray")
     columns, titles = tables.limits_columns()
-    st.markdown(html_table(columns, titles=titles), unsafe_allow_html=True)
+    st.markdown(
+        html_table(columns, label="Limits of each format", titles=titles),
+        unsafe_allow_html=True,
+    )
     st.caption(
         "Exact values, rounded to 8 significant digits where they have more: hover over a "
         "number to see 17."
@@ -197,7 +207,9 @@ def gallery_entry(entry: cx.GalleryEntry) -> None:
     x = control(P, f"g.{entry.key}", gallery_control(entry), **extra)
     st.markdown(
         html_table(
-            tables.gallery_entry_columns(entry, x), styles={"": tables.GALLERY_ENTRY_STYLES}
+            tables.gallery_entry_columns(entry, x),
+            label=f"{entry.title}: naive and stable",
+            styles={"": tables.GALLERY_ENTRY_STYLES},
         ),
         unsafe_allow_html=True,
     )
@@ -214,7 +226,7 @@ def gallery() -> None:
         "(a relative error above 1e-8), and inf and nan."
     )
     overview = tables.gallery_overview_columns(st_fl.gallery_inputs(ss))
-    st.markdown(html_table(overview), unsafe_allow_html=True)
+    st.markdown(html_table(overview, label="Classic cancellations"), unsafe_allow_html=True)
     key = control(P, "gallery", CONTROLS["gallery"], required=True)
     with st.container(border=True):
         gallery_entry(cx.gallery_entry(key))

@@ -153,7 +153,10 @@ def tf_check(case: dict) -> None:
     rows = rp.compare_with_keras(
         asked["mode"], asked["z"], asked["y"], asked["dtype"], job.result[0]
     )
-    st.markdown(html_table(keras_columns(rows)), unsafe_allow_html=True)
+    st.markdown(
+        html_table(keras_columns(rows), label="Softmax Lab against TensorFlow"),
+        unsafe_allow_html=True,
+    )
 
 
 def tf_progress(job) -> None:
@@ -169,7 +172,7 @@ def multi_class_page() -> dict:
     loss_metrics(report.losses, dtype)
     show_messages(report.messages)
     st.subheader("Per class")
-    st.markdown(html_table(per_class_columns(report)), unsafe_allow_html=True)
+    st.markdown(html_table(per_class_columns(report), label="Per class"), unsafe_allow_html=True)
     st.caption(
         "⚠ marks inf, nan and underflow to 0. Values are the shortest decimals that read back "
         "as the same float; exact values are rounded to 17 significant digits. "

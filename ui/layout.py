@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
+from html import escape
 from pathlib import Path
 
 import streamlit as st
@@ -144,16 +145,24 @@ def folded_digits(folded: FoldedDigits) -> str:
 
 def html_table(
     columns: Mapping[str, Sequence[str]],
+    *,
+    label: str,
     styles: Mapping[str, str | Sequence[str]] | None = None,
     titles: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """Return a compact HTML table of pre-formatted cells (our own text only, never input).
+
+    The first column holds the row labels (row headers); an empty title leaves its
+    corner cell blank. The table scrolls sideways in a box that the keyboard can reach.
 
     Parameters
     ----------
     columns : mapping
         Column title to the column's cells, all the same length; each cell is
         marked up by `styled`.
+    label : str
+        What the table shows, such as ``"Per class"``: the accessible name of its
+        scroll box, unique on its page (plain text).
     styles : mapping, optional
         Column title to one of `CELL_STYLES` for every cell of the column, or to
         one per cell (``""`` for none).
@@ -178,12 +187,16 @@ def html_table(
             for text, kind, tip in zip(texts, kinds, hover, strict=True)
         ]
 
-    head = "".join(f"<th>{title}</th>" for title in columns)
+    head = "".join(f'<th scope="col">{title}</th>' if title else "<td></td>" for title in columns)
     rows = zip(*(cells(title, texts) for title, texts in columns.items()), strict=True)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join(
+        f'<tr><th scope="row">{first}</th>' + "".join(f"<td>{cell}</td>" for cell in rest) + "</tr>"
+        for first, *rest in rows
+    )
+    name = escape(label)
     return (
-        f'<div class="lab-scroll"><table class="lab"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
+        f'<div class="lab-scroll" tabindex="0" role="region" aria-label="{name}">'
+        f'<table class="lab"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
     )
 
 

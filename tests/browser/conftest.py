@@ -1,6 +1,7 @@
 """A real `streamlit run` server and a headless Chromium driven by Playwright.
 
-Screenshots go to test-artifacts/screenshots (git-ignored): look at them.
+Screenshots go to test-artifacts/screenshots (git-ignored): look at them. axe-core, for the
+accessibility checks, comes from its npm package, which `scripts/lab test` installs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# axe-core's browser bundle: `scripts/lab test` installs the pinned npm package here.
+AXE_JS = Path(os.environ.get("AXE_CORE_JS") or ROOT / ".tools/axe/node_modules/axe-core/axe.min.js")
 # Assertions poll until this deadline (Playwright's default is 5 s): CI machines are busy.
 expect.set_options(timeout=20_000)
 
@@ -162,3 +165,48 @@ def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     if size:
         page.set_viewport_size(size)
     return path
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core over the whole page and return its violations of the given impacts.
+
+    The window first grows to the page's full height: axe judges the contrast of text
+    only where it is on screen, and Streamlit scrolls inside its own container.
+
+    Returns
+    -------
+    list of str
+        One line per violation: rule, impact, count, help and the first elements.
+    """
+    if not AXE_JS.is_file():
+        # Like Chromium: in CI these checks must run, never skip.
+        raise RuntimeError(f"{AXE_JS} not found: scripts/lab test installs axe-core from npm")
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    if size and height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        # Polled: the page lays out again at the new height.
+        page.wait_for_function(
+            """() => { const m = document.querySelector('[data-testid="stMain"]');
+                       return m.scrollHeight <= m.clientHeight + 1; }"""
+        )
+    try:
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.add_script_tag(path=str(AXE_JS))
+        found = page.evaluate(
+            """async () => {
+                 const result = await axe.run(document, {resultTypes: ["violations"]});
+                 return result.violations.map(v => ({
+                   id: v.id, impact: v.impact, help: v.help,
+                   nodes: v.nodes.map(n => n.target.join(" ")),
+                 }));
+               }"""
+        )
+    finally:
+        if size:
+            page.set_viewport_size(size)
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])}x): {v['help']}: {v['nodes'][:3]}"
+        for v in found
+        if v["impact"] in impacts
+    ]
