@@ -98,7 +98,7 @@ def check_floats(at, case: CaseLink) -> None:
         # "65504: float16's largest value, next to inf"
         assert "65504 is stored exactly in float16" in info
         assert at.text_input(key="fl.hex").value == "0x7BFF"
-        assert "<td>next value above</td><td>inf</td>" in page
+        assert '<th scope="row">next value above</th><td>inf</td>' in page
     elif case.query["x"] == x1.expression:
         # "2/10000 = 0.0002, bit by bit: not stored exactly"
         assert "2/10000 is not a float64 value: it is stored as the nearest one, 0.0002" in info
