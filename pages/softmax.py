@@ -40,7 +40,7 @@ dtype = control(sm.PREFIX, "dtype", sf.CONTROLS["dtype"], top[1])
 
 def logit_sliders(n: int) -> None:
     r = ss["sm.range"]
-    if sm.fitting_range(ss["logits"]) is None:
+    if sm.fitting_range(ss["sm.logits"]) is None:
         st.caption("These logits are beyond ±100,000: edit them in the text box.")
         return
     for i in range(n):
@@ -64,7 +64,7 @@ def multi_class_controls() -> float:
         control(sm.PREFIX, "text", sf.CONTROLS["text"], on_change=sm.on_text, args=(ss,))
         if ss.get("sm.text_error"):
             st.error(ss["sm.text_error"], icon=":material/error:")
-        n = len(ss["logits"])
+        n = len(ss["sm.logits"])
         c1, c2 = st.columns(2)
         c1.selectbox("True class y", range(n), key="sm.y", persist_state="session")
         control(sm.PREFIX, "T", sf.CONTROLS["T"], c2)
@@ -170,7 +170,7 @@ def tf_progress(job) -> None:
 def multi_class_page() -> dict:
     shift = multi_class_controls()
     y = ss["sm.y"]
-    report = rp.softmax_report(list(ss["logits"]), y, dtype, ss["sm.T"], shift)
+    report = rp.softmax_report(list(ss["sm.logits"]), y, dtype, ss["sm.T"], shift)
     st.subheader(f"Loss for the true class y = {y}")
     loss_metrics(report.losses, dtype)
     show_messages(report.messages)
