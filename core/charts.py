@@ -34,7 +34,9 @@ class ChartStyle:
     Attributes
     ----------
     font_size : int
-        Base font size of titles, ticks and legends.
+        Font size of axis titles and legends (the chart title is 2 px larger).
+    small_size : int
+        Font size of tick labels, value labels on bars and line labels.
     line_width : float
         Width of lines.
     marker_size : int
@@ -43,18 +45,38 @@ class ChartStyle:
         Figure height in pixels.
     """
 
-    font_size: int = 14
+    font_size: int = 15
+    small_size: int = 13
     line_width: float = 2.5
     marker_size: int = 9
     height: int = 360
 
 
 LAPTOP = ChartStyle()
-PROJECTOR = ChartStyle(font_size=22, line_width=5, marker_size=16, height=480)
+PROJECTOR = ChartStyle(font_size=22, small_size=20, line_width=5, marker_size=16, height=480)
+"""A laptop's text is at least 13 px and a projector's at least 20 px, tick labels included."""
+
+
+def _axis(spec: dict, style: ChartStyle) -> dict:
+    """Return an axis spec with the style's tick and title sizes, powers of ten and `spec`."""
+    title = spec.get("title", {})
+    title = {"text": title} if isinstance(title, str) else title
+    return {
+        "tickfont": {"size": style.small_size},
+        "exponentformat": "power",
+        **spec,
+        "title": {**title, "font": {"size": style.font_size, **title.get("font", {})}},
+    }
 
 
 def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Figure:
     """Return a figure from trace specs, in the style's sizes, without validation.
+
+    Every text gets an explicit size from the style (Streamlit's chart theme
+    would otherwise set tick labels at 12 px on a laptop), numbers on the axes
+    are written with powers of ten (``10⁻⁵``, never the SI ``10µ``) and the
+    legend sits below the x axis title or, when it would take more than
+    `LEGEND_BELOW_ROWS` rows there, beside the plot: never on an axis title.
 
     Parameters
     ----------
@@ -65,7 +87,8 @@ def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Fi
     title : str
         The chart's title.
     **layout
-        Layout entries that replace the shared defaults.
+        Layout entries that replace the shared defaults; ``xaxis`` and ``yaxis``
+        are merged into the shared axis defaults instead.
 
     Returns
     -------
@@ -74,6 +97,10 @@ def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Fi
     """
     # Validation costs about 20 ms a figure, too slow for a live slider; the
     # specs are validated once, in the unit tests, instead.
+    axes = {name: _axis(layout.pop(name, {}), style) for name in ("xaxis", "yaxis")}
+    names = [str(t.get("name", "")) for t in traces if t.get("showlegend", True)]
+    below = legend_rows(names, style) <= LEGEND_BELOW_ROWS
+    legend = legend_below(style) if below else legend_beside(style)
     spec = {
         "data": traces,
         "layout": {
@@ -81,14 +108,92 @@ def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Fi
             "font": {"size": style.font_size},
             "height": style.height,
             "margin": {"l": 10, "r": 10, "t": 50 + style.font_size, "b": 10},
-            "legend": {"orientation": "h", "y": -0.2, "font": {"size": style.font_size}},
+            "legend": legend,
             # No plotly.py template: Streamlit's chart theme styles the figure in the
             # browser, and expanding the default template here costs milliseconds.
             "template": {},
+            **axes,
             **layout,
         },
     }
     return go.Figure(spec, _validate=False)
+
+
+def decade_step(low: float, high: float, max_ticks: int = 8) -> int:
+    """Return how many decades apart the labelled ticks of a log axis stand.
+
+    Parameters
+    ----------
+    low, high : float
+        The axis range as powers of ten (``-18`` for 10⁻¹⁸).
+    max_ticks : int, optional
+        Most labels wanted along the axis.
+
+    Returns
+    -------
+    int
+        1 while every decade fits, else the fewest decades that keep the labels
+        at most `max_ticks`.
+    """
+    return max(1, int(np.ceil((high - low) / max_ticks)))
+
+
+def log_axis(title: str, decades: int = 1, **extra) -> dict:
+    """Return a log axis whose labels are powers of ten only.
+
+    Plotly labels a log axis spanning a decade or two at 2 and 5 as well
+    ("5, 2, 10, 5, 2"), which reads as a linear scale; here only whole decades
+    carry a label, and unlabelled grid lines mark the decades between labels
+    (or 2 to 9 within a decade).
+
+    Parameters
+    ----------
+    title : str
+        The axis title.
+    decades : int, optional
+        Decades between labels (see `decade_step`).
+    **extra
+        Further axis entries, such as ``range``.
+
+    Returns
+    -------
+    dict
+        A plotly axis spec (its tick and title sizes come from `figure`).
+    """
+    axis = {
+        "type": "log",
+        "title": {"text": title},
+        "tick0": 0,
+        "dtick": decades,
+        "exponentformat": "power",
+        **extra,
+    }
+    # Unlabelled grid lines between the labels: each decade, or 2 to 9 within one.
+    axis["minor"] = {"dtick": 1 if decades > 1 else "D1", "showgrid": True}
+    return axis
+
+
+def count_axis(title: str, last: float, max_ticks: int = 10) -> dict:
+    """Return a linear axis of whole counts (steps, epochs): integer ticks only.
+
+    Parameters
+    ----------
+    title : str
+        The axis title.
+    last : float
+        The largest count drawn.
+    max_ticks : int, optional
+        Most labels wanted along the axis.
+
+    Returns
+    -------
+    dict
+        A plotly axis spec whose ticks are 1, 2, 5, 10, 20, 50... apart and
+        written as integers, so a short run never shows step 2.5.
+    """
+    steps = (m * 10**k for k in range(20) for m in (1, 2, 5))
+    step = next(s for s in steps if last / s <= max_ticks)
+    return {"title": {"text": title}, "tick0": 0, "dtick": step, "tickformat": "d"}
 
 
 def vline(
@@ -165,7 +270,7 @@ def marker_line(x: float | None, label: str, style: ChartStyle) -> tuple[list, l
         label,
         COLORS["threshold"],
         max(1.0, style.line_width / 2),
-        style.font_size - 2,
+        style.small_size,
         log_x=True,
     )
     return [shape], [note]
@@ -223,8 +328,45 @@ FORMAT_DASHES = {"float16": "dot", "bfloat16": "dashdot", "float32": "dash", "fl
 # the whole figure for these few points.
 
 
+LEGEND_BELOW_ROWS = 2
+"""Most rows of legend below a chart; a longer legend goes in a column beside it."""
+LEGEND_ROW_PX = 400
+"""Width of a legend row: a laptop's half-width chart, the narrowest the pages draw."""
+
+
+def legend_rows(names: list[str], style: ChartStyle, width: float = LEGEND_ROW_PX) -> int:
+    """Return how many rows a horizontal legend of these entries takes at most.
+
+    Parameters
+    ----------
+    names : list of str
+        The legend's entries.
+    style : ChartStyle
+        Sizes.
+    width : float, optional
+        The narrowest the chart is drawn, in pixels.
+
+    Returns
+    -------
+    int
+        Rows, each entry taken as its symbol (40 px) and about 0.55 em a character.
+    """
+    rows, used = 0, width
+    for name in names:
+        entry = 40 + 0.55 * style.font_size * len(name)
+        if used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
+
+
 def legend_below(style: ChartStyle) -> dict:
     """Return a horizontal legend below the x axis title (the default sits on it).
+
+    One or two rows fit between the axis title and the figure's foot; a legend
+    of more rows pushes the plot up until it lies on the axis title again, so
+    `figure` puts a legend of more than `LEGEND_BELOW_ROWS` rows beside the
+    plot instead (`legend_beside`).
 
     Parameters
     ----------
@@ -240,6 +382,29 @@ def legend_below(style: ChartStyle) -> dict:
         "orientation": "h",
         "yanchor": "top",
         "y": -0.3,
+        "font": {"size": style.font_size},
+    }
+
+
+def legend_beside(style: ChartStyle) -> dict:
+    """Return a legend in a column right of the plot, clear of both axes' titles.
+
+    Parameters
+    ----------
+    style : ChartStyle
+        Sizes.
+
+    Returns
+    -------
+    dict
+        A plotly legend spec; the right margin grows to hold it.
+    """
+    return {
+        "orientation": "v",
+        "x": 1.02,
+        "xanchor": "left",
+        "y": 1,
+        "yanchor": "top",
         "font": {"size": style.font_size},
     }
 

@@ -12,9 +12,16 @@ from core.softmax import state as sm
 from core.softmax.formulas import softmax_formulas
 from core.softmax.functions import sigmoid_saturation_point
 from core.softmax.keras_check import KERAS_LOSS_CHECK
-from core.softmax.table import keras_columns, per_class_columns
+from core.softmax.table import COLUMN_VIEWS, VIEW_LABELS, keras_columns, per_class_columns
 from ui.binding import control, read_link, session, write_link
-from ui.layout import chart_style, html_table, preset_buttons, require_navigation, url_notices
+from ui.layout import (
+    big_number,
+    chart_style,
+    html_table,
+    preset_buttons,
+    require_navigation,
+    url_notices,
+)
 from ui.workers import current_job, start_job, watch_job, worker_pool
 
 PAGE = "softmax"
@@ -88,16 +95,24 @@ def multi_class_controls() -> float:
 
 def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
     helps = sf.LOSS_HELP["binary" if binary else "multi"]
-    columns = st.columns(len(losses))
-    for column, loss in zip(columns, losses, strict=True):
+    # Two to a row: a 17-digit value keeps its digits on one line at a size that still
+    # stands out, where four to a row would leave it a column too narrow.
+    columns = [c for _ in range(0, len(losses), 2) for c in st.columns(2)]
+    for column, loss in zip(columns, losses, strict=False):
         with column:
             if loss.key == "exact":
-                st.metric(f"{loss.label} reference", format_exact(loss.value), help=helps["exact"])
+                big_number(
+                    f"{loss.label} reference",
+                    format_exact(loss.value),
+                    f"sm-loss-{loss.key}",
+                    help=helps["exact"],
+                )
                 st.caption(loss.caption)
             else:
-                st.metric(
+                big_number(
                     f"{loss.label} ({dtype_name})",
                     format_float(loss.value),
+                    f"sm-loss-{loss.key}",
                     help=helps[loss.key],
                 )
                 st.caption(loss.caption)
@@ -172,7 +187,21 @@ def multi_class_page() -> dict:
     loss_metrics(report.losses, dtype)
     show_messages(report.messages)
     st.subheader("Per class")
-    st.markdown(html_table(per_class_columns(report), label="Per class"), unsafe_allow_html=True)
+    view = "all"
+    if style.font_size > 16:
+        # A projector's larger type fits four or five columns across, not twelve.
+        view = st.segmented_control(
+            "Columns",
+            list(COLUMN_VIEWS),
+            format_func=VIEW_LABELS.get,
+            default="probabilities",
+            key="sm.columns",
+            required=True,
+            help="All columns are wider than a projector's screen and scroll sideways.",
+        )
+    st.markdown(
+        html_table(per_class_columns(report, view), label="Per class"), unsafe_allow_html=True
+    )
     st.caption(
         "⚠ marks inf, nan and underflow to 0. Values are the shortest decimals that read back "
         "as the same float; exact values are rounded to 17 significant digits. "
@@ -227,9 +256,10 @@ def binary_page() -> dict:
     y = control(sm.PREFIX, "by", sf.CONTROLS["by"], right)
     report = rp.binary_report(z, y, dtype)
     if report.losses:
-        st.metric(
+        big_number(
             f"Naive sigmoid σ(z) in {dtype}",
             format_float(report.a_naive),
+            "sm-sigmoid",
             help="1 / (1 + exp(−z))",
         )
         st.caption(

@@ -7,13 +7,20 @@ from core.jobs.pool import JobStatus
 from core.training import data, figures
 from core.training import settings as ts
 from core.training import state as tr
-from core.training.history import downsample
+from core.training.history import coincidence_note, coinciding, downsample
 from core.training.models import evaluate, weights_to_npz
 from core.training.readable import readable_source
 from core.training.results import models_from_run, run_model_names, variant_label
 from core.training.run import TRAIN_TASK, VARIANTS
 from ui.binding import control, read_link, session, write_link
-from ui.layout import chart_style, preset_buttons, require_navigation, url_notices, weights_upload
+from ui.layout import (
+    big_number,
+    chart_style,
+    preset_buttons,
+    require_navigation,
+    url_notices,
+    weights_upload,
+)
 from ui.workers import current_job, job_buttons, start_job, watch_job
 
 PAGE = "train"
@@ -163,19 +170,33 @@ def live(current) -> None:
     losses = {k: downsample(v.losses) for k, v in history.variants.items()}
     peaks = {k: downsample(v.peaks, reduce="max") for k, v in history.variants.items()}
     broke = {k: len(v.losses) if v.diverged else None for k, v in history.variants.items()}
+    # Curves equal to within rounding (A and C: Keras's rescue) would hide one another.
+    same_loss = coinciding({k: v.losses for k, v in history.variants.items()})
+    same_peak = coinciding({k: v.peaks for k, v in history.variants.items()})
     a, b = st.columns(2)
     a.plotly_chart(
-        figures.training_loss_chart(losses, broke, names, style),
+        figures.training_loss_chart(
+            losses, broke, names, style, {p.under: p.over for p in same_loss}
+        ),
         width="stretch",
         key="tr.chart.loss",
     )
+    for pair in same_loss:
+        a.caption(coincidence_note(pair, names))
     b.plotly_chart(
-        figures.logit_peak_chart(peaks, names, style), width="stretch", key="tr.chart.peaks"
+        figures.logit_peak_chart(peaks, names, style, {p.under: p.over for p in same_peak}),
+        width="stretch",
+        key="tr.chart.peaks",
     )
     epochs = {k: v.epochs for k, v in history.variants.items() if v.epochs}
     if epochs:
+        same_epochs = coinciding(
+            {k: [value for row in rows for value in row[1:]] for k, rows in epochs.items()}
+        )
         st.plotly_chart(
-            figures.accuracy_chart(epochs, names, style), width="stretch", key="tr.chart.accuracy"
+            figures.accuracy_chart(epochs, names, style, {p.under: p.over for p in same_epochs}),
+            width="stretch",
+            key="tr.chart.accuracy",
         )
 
 
@@ -194,8 +215,12 @@ def results(current) -> None:
     if not models:
         return
     st.subheader("After training")
-    for column, model in zip(st.columns(len(models)), models.values(), strict=True):
-        column.metric(f"{model.variant} · test accuracy", f"{model.test_accuracy:.1%}")
+    columns = st.columns(len(models))
+    for i, (column, model) in enumerate(zip(columns, models.values(), strict=True)):
+        with column:
+            big_number(
+                f"{model.variant} · test accuracy", f"{model.test_accuracy:.1%}", f"tr-accuracy-{i}"
+            )
     broken = [k for k, v in current.result["variants"].items() if v["diverged"]]
     if broken:
         st.caption(

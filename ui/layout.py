@@ -263,6 +263,34 @@ def html_bars(
     return f'<p><strong>{title}</strong></p><div class="lab-bars">{"".join(rows)}</div>'
 
 
+FIT_MAX_CHARS = 40
+"""Longest value `big_number` sizes to its box (``lab-fit-<chars>-`` rules in lab.css)."""
+
+
+def big_number(label: str, value: str, name: str, help: str | None = None) -> None:
+    """Draw a metric whose value keeps its digits on one line, as large as its box allows.
+
+    The value's length goes into its container's key, ``lab-fit-<chars>-<name>``;
+    ``assets/lab.css`` sets the type to the mode's metric size or, for a value
+    too long for its column at that size, to the size at which it fits: a
+    17-digit exact value never breaks in the middle.
+
+    Parameters
+    ----------
+    label : str
+        The metric's label.
+    value : str
+        The value, as tested code formatted it.
+    name : str
+        Unique on the page, for the container's key (such as ``"sm-loss-exact"``).
+    help : str, optional
+        The metric's tooltip.
+    """
+    chars = min(max(len(value), 1), FIT_MAX_CHARS)
+    with st.container(key=f"lab-fit-{chars}-{name}"):
+        st.metric(label, value, help=help)
+
+
 def url_notices(notices: list[str]) -> None:
     """Show why values from the link were replaced by defaults."""
     for notice in notices:

@@ -17,8 +17,9 @@ from core.charts import (
     LAPTOP,
     ChartStyle,
     broken_markers,
+    decade_step,
     figure,
-    legend_below,
+    log_axis,
     marker_line,
 )
 
@@ -125,14 +126,12 @@ def cancellation_chart(
         "Relative error of (1 + 1/n) − (1 − 1/n) against the true 2/n",
         shapes=shapes,
         annotations=notes,
-        legend=legend_below(style),
-        xaxis={"type": "log", "title": {"text": "n"}, "exponentformat": "power"},
-        yaxis={
-            "type": "log",
-            "title": {"text": "relative error (0 drawn at 1e-18)"},
-            "range": [float(np.log10(ERROR_FLOOR)), 1.5],
-            "exponentformat": "power",
-        },
+        xaxis=log_axis("n", decade_step(*np.log10([xs.min(), xs.max()]))),
+        yaxis=log_axis(
+            "relative error (0 drawn at 10⁻¹⁸)",
+            decade_step(np.log10(ERROR_FLOOR), 1.5),
+            range=[float(np.log10(ERROR_FLOOR)), 1.5],
+        ),
     )
 
 
@@ -235,7 +234,7 @@ def number_line_chart(
             "textangle": -35,
             "xanchor": "left",
             "yanchor": "bottom",
-            "font": {"size": style.font_size - 2},
+            "font": {"size": style.small_size},
         }
         for x, text in zip(xs, labels, strict=True)
     ]
@@ -262,7 +261,7 @@ def number_line_chart(
                 "text": f"gap {gap_labels[first]}" + (f" (×{count})" if count > 1 else ""),
                 "showarrow": False,
                 "yanchor": "top",
-                "font": {"size": style.font_size - 2, "color": _GAP_COLOR},
+                "font": {"size": style.small_size, "color": _GAP_COLOR},
             }
         )
     return figure(
@@ -271,7 +270,6 @@ def number_line_chart(
         f"Neighbouring {format_name} values around {centre_label}",
         shapes=shapes,
         annotations=notes,
-        legend=legend_below(style),
         xaxis={
             "title": {"text": f"distance from {centre_label}"},
             "zeroline": False,
@@ -324,17 +322,22 @@ def gap_staircase_chart(
         for name, (magnitudes, gaps) in curves.items()
     ]
     shapes, notes = marker_line(current if current and current > 0 else None, current_label, style)
+    magnitudes = np.concatenate([np.asarray(m, dtype=float) for m, _ in curves.values()])
+    gaps = np.concatenate([np.asarray(g, dtype=float) for _, g in curves.values()])
     return figure(
         traces,
         style,
         "The gap grows with the magnitude",
         shapes=shapes,
         annotations=notes,
-        legend=legend_below(style),
-        xaxis={"type": "log", "title": {"text": "magnitude |x|"}, "exponentformat": "power"},
-        yaxis={
-            "type": "log",
-            "title": {"text": "gap to the next value"},
-            "exponentformat": "power",
-        },
+        xaxis=log_axis("magnitude |x|", _decades(magnitudes)),
+        yaxis=log_axis("gap to the next value", _decades(gaps)),
     )
+
+
+def _decades(values: NDArray[np.floating]) -> int:
+    """Return `decade_step` for the positive values drawn on a log axis."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    if not positive.size:
+        return 1
+    return decade_step(*np.log10([positive.min(), positive.max()]))

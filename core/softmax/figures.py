@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from core.charts import (
     BROKEN_LEVEL,
+    BROKEN_MARKER,
     COLORS,
     DASHES,
     ERROR_FLOOR,
@@ -17,7 +18,9 @@ from core.charts import (
     LAPTOP,
     ChartStyle,
     broken_markers,
+    decade_step,
     figure,
+    log_axis,
     vline,
 )
 
@@ -44,7 +47,7 @@ def _bar(
         "marker": marker,
         "text": _value_labels(values),
         "textposition": "outside",
-        "textfont": {"size": max(10, style.font_size - 4)},
+        "textfont": {"size": style.small_size},
         "cliponaxis": False,
     }
 
@@ -150,7 +153,8 @@ def breakdown_chart(
     Returns
     -------
     plotly.graph_objects.Figure
-        Log-log chart; broken results are crosses on a "nan" line at the top.
+        Log-log chart; broken results are crosses on a "nan" line at the top,
+        with one legend entry for all of them (each names its format on hover).
     """
     traces, shapes, notes = [], [], []
     for dtype, (naive, stable) in curves.items():
@@ -168,33 +172,49 @@ def breakdown_chart(
                 }
             )
             if not ok.all():
-                traces.append(
-                    broken_markers(
-                        scales[~ok], BROKEN_LEVEL, f"{dtype} {method}: nan (×)", color, style
-                    )
+                cross = broken_markers(
+                    scales[~ok], BROKEN_LEVEL, f"{dtype} {method}: nan (×)", color, style
                 )
+                # Named on hover; the legend has one entry for every format's crosses.
+                traces.append({**cross, "showlegend": False})
         shape, note = vline(
             thresholds[dtype],
             f"{dtype}: {thresholds[dtype]:.2f}",
             color,
             max(1.0, style.line_width / 2),
-            style.font_size - 2,
+            style.small_size,
             log_x=True,
         )
+        # One label a line higher than the last: on a narrow chart neighbouring
+        # thresholds stand closer than their labels are wide.
+        note["yshift"] = len(notes) * round(style.small_size * 1.8)
+        note["bgcolor"] = "rgba(255, 255, 255, 0.85)"
         shapes.append(shape)
         notes.append(note)
+    if any(t.get("showlegend") is False for t in traces):
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [None],
+                "y": [None],
+                "mode": "markers",
+                "name": "nan (×, in the format's colour)",
+                "marker": {**BROKEN_MARKER, "color": COLORS["exact"], "size": style.marker_size},
+            }
+        )
+    low = float(np.log10(ERROR_FLOOR))
     return figure(
         traces,
         style,
         "Where does naive break? Largest relative error for logits [s, s−1, s−2]",
         shapes=shapes,
         annotations=notes,
-        xaxis={"type": "log", "title": {"text": "logit scale s"}},
-        yaxis={
-            "type": "log",
-            "title": {"text": "relative error (nan drawn at 10)"},
-            "range": [float(np.log10(ERROR_FLOOR)), 1.5],
-        },
+        xaxis=log_axis("logit scale s"),
+        yaxis=log_axis(
+            "relative error (nan drawn at 10)",
+            decade_step(low, 1.5),
+            range=[low, 1.5],
+        ),
     )
 
 
@@ -262,7 +282,7 @@ def binary_loss_chart(
         marks.append((current, "your z", "#555555"))
     for x, text, color in marks:
         if z.min() <= x <= z.max():
-            shape, note = vline(x, text, color, style.line_width / 2, style.font_size - 2)
+            shape, note = vline(x, text, color, style.line_width / 2, style.small_size)
             shapes.append(shape)
             notes.append(note)
     return figure(

@@ -31,13 +31,34 @@ def flagged(value: float | np.floating, truly_zero: bool = False) -> str:
     return text + BROKEN_MARK if broken else text
 
 
-def per_class_columns(report: SoftmaxReport) -> dict[str, list[str]]:
+COLUMN_VIEWS: dict[str, tuple[str, ...] | None] = {
+    "probabilities": ("class", "naive p", "stable p", "exact p"),
+    "naive": ("class", "z", "exp(z)", "naive p"),
+    "stable": ("class", "z − max(z)", "exp(z − max(z))", "stable p"),
+    "errors": ("class", "naive rel. err", "naive ULP", "stable rel. err", "stable ULP"),
+    "all": None,
+}
+"""Groups of the per-class table's columns, each few enough to fit a projector's width."""
+VIEW_LABELS = {
+    "probabilities": "Probabilities",
+    "naive": "Naive steps",
+    "stable": "Stable steps",
+    "errors": "Errors",
+    "all": "All columns",
+}
+"""What the page calls each of `COLUMN_VIEWS`."""
+
+
+def per_class_columns(report: SoftmaxReport, view: str = "all") -> dict[str, list[str]]:
     """Return the per-class table: logits, exponentials, probabilities and their errors.
 
     Parameters
     ----------
     report : SoftmaxReport
         The page's computation.
+    view : str, optional
+        One of `COLUMN_VIEWS`: every column, or a few of them (presentation
+        mode's larger type fits four or five across a projector).
 
     Returns
     -------
@@ -46,7 +67,7 @@ def per_class_columns(report: SoftmaxReport) -> dict[str, list[str]]:
     """
     # A 0 is flagged unless the exact value is 0 too (a -inf logit: probability exactly 0).
     exact_zero = [p == 0 for p in report.p_exact]
-    return {
+    columns = {
         "class": [f"{i}" + (" (true)" if i == report.y else "") for i in range(report.logits.size)],
         "z": [format_float(v) for v in report.logits],
         "exp(z)": [
@@ -63,6 +84,8 @@ def per_class_columns(report: SoftmaxReport) -> dict[str, list[str]]:
         "stable rel. err": [format_error(e) for e in report.stable_rel],
         "stable ULP": [format_error(e) for e in report.stable_ulp],
     }
+    shown = COLUMN_VIEWS[view]
+    return columns if shown is None else {title: columns[title] for title in shown}
 
 
 def keras_columns(rows: list[KerasComparison]) -> dict[str, list[str]]:

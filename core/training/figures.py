@@ -9,13 +9,35 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import NDArray
 
-from core.charts import COLORS, LAPTOP, VARIANT_STYLES, ChartStyle, broken_markers, figure
+from core.charts import (
+    COLORS,
+    LAPTOP,
+    VARIANT_STYLES,
+    ChartStyle,
+    broken_markers,
+    count_axis,
+    decade_step,
+    figure,
+    log_axis,
+)
 from core.numerics.limits import exp_overflow_threshold, exp_underflow_threshold
 
+UNDER_WIDTH = 3.2
+"""A curve that another lies on is drawn this many times wider, and pale, beneath it."""
+UNDER_OPACITY = 0.4
 
-def _variant_line(key: str, name: str, x, y, style: ChartStyle, mode: str = "lines") -> dict:
+
+def _variant_line(
+    key: str,
+    name: str,
+    x,
+    y,
+    style: ChartStyle,
+    mode: str = "lines",
+    under: Mapping[str, str] | None = None,
+) -> dict:
     look = VARIANT_STYLES.get(key, VARIANT_STYLES["A"])
-    return {
+    trace = {
         "type": "scatter",
         "x": x,
         "y": y,
@@ -24,6 +46,19 @@ def _variant_line(key: str, name: str, x, y, style: ChartStyle, mode: str = "lin
         "line": {"color": look["color"], "dash": look["dash"], "width": style.line_width},
         "marker": {"symbol": look["symbol"], "size": style.marker_size, "color": look["color"]},
     }
+    if under and key in under:
+        # Equal curves would hide one another: this one becomes a wide pale band
+        # beneath the other, which the legend names.
+        trace["name"] = f"{name} (wide, pale: under {under[key]})"
+        trace["opacity"] = UNDER_OPACITY
+        trace["line"].update(width=style.line_width * UNDER_WIDTH, dash="solid")
+        trace["marker"]["size"] = style.marker_size * 1.6
+    return trace
+
+
+def _step_axis(series: Mapping[str, tuple[NDArray, NDArray]]) -> dict:
+    last = max((float(np.max(steps)) for steps, _ in series.values() if len(steps)), default=1)
+    return count_axis("step", last)
 
 
 def training_loss_chart(
@@ -31,6 +66,7 @@ def training_loss_chart(
     diverged_at: Mapping[str, int | None],
     names: Mapping[str, str],
     style: ChartStyle = LAPTOP,
+    under: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Loss of each batch per variant (log scale), with the step where a variant broke.
 
@@ -44,18 +80,23 @@ def training_loss_chart(
         Legend name per variant.
     style : ChartStyle, optional
         Sizes.
+    under : mapping, optional
+        ``{variant: variant}`` for a variant whose curve a later one covers, such
+        as ``{"A": "C"}`` (`core.training.history.coinciding`): drawn wide and
+        pale beneath it so both show, and the legend says so.
 
     Returns
     -------
     plotly.graph_objects.Figure
-        The chart; a broken variant ends in a labelled cross.
+        The chart; a broken variant ends in a labelled cross. The log axis labels
+        whole decades only.
     """
     traces = []
     finite = [y[np.isfinite(y)] for _, y in series.values()]
     top = max((float(v.max()) for v in finite if v.size), default=1.0)
     broken = 0
     for key, (steps, losses) in series.items():
-        traces.append(_variant_line(key, names[key], steps, losses, style))
+        traces.append(_variant_line(key, names[key], steps, losses, style, under=under))
         step = diverged_at.get(key)
         if step is not None:
             # Training stops at the broken step, so it is the last one recorded.
@@ -76,15 +117,31 @@ def training_loss_chart(
         traces,
         style,
         "Loss of each batch",
-        xaxis={"title": {"text": "step"}},
-        yaxis={"type": "log", "title": {"text": "cross-entropy (log scale)"}},
+        xaxis=_step_axis(series),
+        yaxis=log_axis("cross-entropy (log scale)", **_decade_range(traces)),
     )
+
+
+def _decade_range(traces: list[dict]) -> dict:
+    """Return a log axis's range from the decade below its lowest value to the one above.
+
+    Only decades carry labels: a loss between 1.6 and 2.4 on plotly's own range
+    would show no label at all.
+    """
+    values = np.concatenate([np.asarray(t["y"], dtype=np.float64) for t in traces] or [[]])
+    shown = values[np.isfinite(values) & (values > 0)]
+    if not shown.size:
+        return {}
+    low, high = np.floor(np.log10(shown.min())), np.ceil(np.log10(shown.max()))
+    high = max(high, low + 1)
+    return {"range": [float(low), float(high)], "decades": decade_step(low, high)}
 
 
 def logit_peak_chart(
     series: Mapping[str, tuple[NDArray, NDArray]],
     names: Mapping[str, str],
     style: ChartStyle = LAPTOP,
+    under: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Largest absolute logit per step, with float32's exp overflow threshold.
 
@@ -96,6 +153,8 @@ def logit_peak_chart(
         Legend name per variant.
     style : ChartStyle, optional
         Sizes.
+    under : mapping, optional
+        As for `training_loss_chart`.
 
     Returns
     -------
@@ -105,8 +164,8 @@ def logit_peak_chart(
     limit = exp_overflow_threshold("float32")
     # The chart plots |z|: a large negative logit only takes exp to 0 (below about -103.97,
     # through the subnormals), which softmax survives.
-    under = exp_underflow_threshold("float32")
-    traces = [_variant_line(k, names[k], x, y, style) for k, (x, y) in series.items()]
+    underflow = exp_underflow_threshold("float32")
+    traces = [_variant_line(k, names[k], x, y, style, under=under) for k, (x, y) in series.items()]
     shape = {
         "type": "line",
         "xref": "paper",
@@ -123,11 +182,11 @@ def logit_peak_chart(
         "y": limit,
         "yref": "y",
         "text": f"exp(z) overflows float32 for z > {limit:.2f} "
-        f"(z < −{-under:.2f} only underflows to 0)",
+        f"(z < −{-underflow:.2f} only underflows to 0)",
         "showarrow": False,
         "xanchor": "left",
         "yanchor": "bottom",
-        "font": {"size": style.font_size - 2, "color": COLORS["threshold"]},
+        "font": {"size": style.small_size, "color": COLORS["threshold"]},
     }
     return figure(
         traces,
@@ -135,7 +194,7 @@ def logit_peak_chart(
         "Largest |logit| per step",
         shapes=[shape],
         annotations=[note],
-        xaxis={"title": {"text": "step"}},
+        xaxis=_step_axis(series),
         yaxis={"title": {"text": "max |z|"}, "rangemode": "tozero"},
     )
 
@@ -144,6 +203,7 @@ def accuracy_chart(
     epochs: Mapping[str, list[tuple[int, float, float]]],
     names: Mapping[str, str],
     style: ChartStyle = LAPTOP,
+    under: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Train and test accuracy per epoch and variant.
 
@@ -155,6 +215,8 @@ def accuracy_chart(
         Legend name per variant.
     style : ChartStyle, optional
         Sizes.
+    under : mapping, optional
+        As for `training_loss_chart`.
 
     Returns
     -------
@@ -167,11 +229,11 @@ def accuracy_chart(
         x = [r[0] for r in rows]
         traces.append(
             _variant_line(
-                key, f"{names[key]}: test", x, [r[2] for r in rows], style, "lines+markers"
+                key, f"{names[key]}: test", x, [r[2] for r in rows], style, "lines+markers", under
             )
         )
         train = _variant_line(
-            key, f"{names[key]}: train (hollow)", x, [r[1] for r in rows], style, "markers"
+            key, f"{names[key]}: train (hollow)", x, [r[1] for r in rows], style, "markers", under
         )
         train["marker"]["symbol"] = f"{train['marker']['symbol']}-open"
         traces.append(train)
@@ -179,11 +241,9 @@ def accuracy_chart(
         traces,
         style,
         "Accuracy per epoch",
-        # A tick per epoch while they fit; beyond 20 plotly spaces whole-number ticks.
-        xaxis={"title": {"text": "epoch"}, **({"dtick": 1} if last <= 20 else {"tickformat": "d"})},
+        # A tick per epoch while they fit, then 2, 5, 10... epochs apart: never a fraction.
+        xaxis=count_axis("epoch", last, max_ticks=20),
         yaxis={"title": {"text": "accuracy"}, "range": [0, 1.02]},
-        # Two entries per variant wrap onto several rows: start them below the axis title.
-        legend={"orientation": "h", "y": -0.3, "font": {"size": style.font_size}},
     )
 
 
@@ -265,7 +325,7 @@ def class_probability_chart(
             for i, p in enumerate(probabilities)
         ],
         "textposition": "outside",
-        "textfont": {"size": style.font_size - 3},
+        "textfont": {"size": style.small_size},
         "constraintext": "none",
         "cliponaxis": False,
         "showlegend": False,

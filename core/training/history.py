@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+
+from core.numerics.text import format_error
 
 MAX_POINTS = 500
 """Points per drawn curve: long runs are downsampled to keep page and browser light."""
@@ -149,3 +152,125 @@ def downsample(
         reduced = np.nanmax(buckets, axis=1) if reduce == "max" else np.nanmean(buckets, axis=1)
     steps = np.minimum(np.arange(1, len(buckets) + 1) * width, n).astype(np.float64)
     return steps, reduced
+
+
+COINCIDE_RTOL = 1e-6
+"""Largest relative difference at which two variants' curves count as the same curve.
+
+Float32 rounds to about 6e-8 (relative); a few roundings apart stay below this,
+while two genuinely different runs part by far more within a few steps."""
+
+
+def largest_relative_difference(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """Return how far apart two per-step series are at most, relative to their size.
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        One value per step each (``nan``/``inf`` allowed).
+
+    Returns
+    -------
+    float or None
+        ``max |a - b| / max(|a|, |b|)`` over the steps, 0 where both are equal
+        (``nan`` and ``nan`` included), ``inf`` where only one is finite; None
+        when the series differ in length or are empty, so they cannot coincide.
+    """
+    x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if x.size == 0 or x.size != y.size:
+        return None
+    same = (x == y) | (np.isnan(x) & np.isnan(y))
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not (same | finite).all():
+        return float("inf")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.abs(x - y) / np.maximum(np.abs(x), np.abs(y))
+    return float(np.max(np.where(same, 0.0, gap)))
+
+
+@dataclass(frozen=True)
+class Coincidence:
+    """Two variants whose curves lie on top of each other.
+
+    Attributes
+    ----------
+    under, over : str
+        The variant drawn first (wide, beneath) and the one drawn over it.
+    difference : float
+        Their largest relative difference (0 when identical at every step).
+    steps : int
+        How many steps they share.
+    """
+
+    under: str
+    over: str
+    difference: float
+    steps: int
+
+
+def coinciding(
+    series: Mapping[str, Sequence[float]], rtol: float = COINCIDE_RTOL
+) -> list[Coincidence]:
+    """Return the pairs of variants whose series are equal to within rounding.
+
+    Parameters
+    ----------
+    series : mapping
+        ``{variant: one value per step}``, in drawing order.
+    rtol : float, optional
+        Largest relative difference still counted as rounding.
+
+    Returns
+    -------
+    list of Coincidence
+        Each variant lies under at most one later variant: three equal curves
+        give A under B and B under C.
+    """
+    keys = list(series)
+    pairs = []
+    for i, under in enumerate(keys):
+        for over in keys[i + 1 :]:
+            difference = largest_relative_difference(series[under], series[over])
+            if difference is not None and difference <= rtol:
+                pairs.append(Coincidence(under, over, difference, len(series[under])))
+                break
+    return pairs
+
+
+KERAS_RESCUE = frozenset({"A", "C"})
+"""A (softmax output, plain loss) lies on C (linear output, from_logits=True): the lesson."""
+
+
+def coincidence_note(pair: Coincidence, names: Mapping[str, str], what: str = "losses") -> str:
+    """Return the sentence under a chart that says two curves lie on top of each other.
+
+    Parameters
+    ----------
+    pair : Coincidence
+        The two variants, from `coinciding`.
+    names : mapping
+        Name per variant, as the legend writes it.
+    what : str, optional
+        What the curves show, such as ``"losses"``.
+
+    Returns
+    -------
+    str
+        The measured agreement, how the chart shows both curves, and, for A and
+        C, why: Keras's rescue.
+    """
+    under, over = names[pair.under], names[pair.over]
+    if pair.difference == 0:
+        agree = f"{under} and {over} have the same {what} at every one of the {pair.steps:,} steps"
+    else:
+        agree = (
+            f"{under} and {over} coincide: their {what} differ by at most "
+            f"{format_error(pair.difference)} (relative) over {pair.steps:,} steps"
+        )
+    text = f"{agree}, so {under} is drawn as the wide pale line under {over}."
+    if {pair.under, pair.over} == KERAS_RESCUE:
+        text += (
+            " That is Keras's rescue: A's softmax output keeps the logits it came from, "
+            "and the loss uses them, exactly as C's from_logits=True does."
+        )
+    return text

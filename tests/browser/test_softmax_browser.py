@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import child_pids, open_page, screenshot, wait_idle
+from tests.browser.conftest import SHOTS, child_pids, open_page, screenshot, wait_idle
+from tests.browser.text_checks import cut_and_split, font_sizes, metric_values
 from tests.unit.helpers import wait_for
 
 pytestmark = pytest.mark.browser
@@ -202,3 +203,135 @@ def test_a_1280_projector_keeps_preset_labels_and_the_drawing_canvas_whole(page,
     )
     inner, outer = canvas.bounding_box(), column.bounding_box()
     assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+
+
+TEN_LOGITS = "softmax?z=1000,999,998,997,996,995,994,993,992,991&y=9"
+"""The class audit's example: ten large logits, long formulas and a wide table."""
+
+
+def open_at(page: Page, server, path: str, width: int = 1280, height: int = 800) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, server, path)
+
+
+def test_long_formulas_wrap_or_scale_to_their_box_on_a_1280_projector(page, server):
+    open_at(page, server, f"{TEN_LOGITS}&present=1")
+    expander = main(page).locator('[data-testid="stExpander"]').filter(has_text="The formulas")
+    expander.locator("summary").click()
+    displays = expander.locator(".katex-display")
+    expect(displays).to_have_count(4)
+    for i in range(4):
+        box = displays.nth(i).locator("xpath=ancestor::*[@data-testid='stMarkdown'][1]")
+        inner, outer = displays.nth(i).locator(".katex").first.bounding_box(), box.bounding_box()
+        assert inner["width"] > 0, i
+        assert outer["x"] - 1 <= inner["x"], i
+        assert inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1, i
+    # The from-logits loss was 31 ems wide: it now continues on a second line.
+    assert displays.nth(3).locator(".katex .mtable").count() == 1
+    expander.scroll_into_view_if_needed()
+    expander.screenshot(path=str(screenshot_path("softmax-formulas-projector-1280")))
+
+
+def screenshot_path(name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS / f"{name}.png"
+
+
+def test_big_numbers_are_the_largest_text_on_screen_with_or_without_presentation(page, server):
+    smallest = {}
+    for present in ("", "&present=1"):
+        open_at(page, server, f"{TEN_LOGITS}{present}")
+        sizes = font_sizes(page)
+        assert len(sizes["values"]) == 4
+        value = min(size for size, _ in sizes["values"])
+        largest_other = max(sizes["others"])
+        # Larger than every label, caption, heading, table and chart text (the title aside).
+        assert value > largest_other[0], (present, value, largest_other)
+        smallest[present] = value
+        screenshot(page, f"softmax-big-numbers{present.replace('&', '-').replace('=1', '')}")
+    # Presentation mode enlarges them: it used to shrink them to the size of their labels.
+    assert smallest["&present=1"] > smallest[""]
+
+
+@pytest.mark.parametrize("width", [1280, 1440, 1920])
+def test_the_per_class_table_fits_a_projector(page, server, width):
+    open_at(page, server, f"{TEN_LOGITS}&present=1", width)
+    table = main(page).locator("div.lab-scroll").first
+    expect(table).to_be_visible()
+    assert table.evaluate("e => e.scrollWidth <= e.clientWidth"), table.evaluate(
+        "e => [e.scrollWidth, e.clientWidth]"
+    )
+    if width == 1280:
+        columns = main(page).locator('[data-testid="stButtonGroup"]').filter(has_text="Errors")
+        for view in ("Naive steps", "Stable steps", "Errors"):
+            columns.get_by_role("radio", name=view).click()
+            wait_idle(page)
+            expect(table.locator("th").first).to_have_text("class")
+            assert table.evaluate("e => e.scrollWidth <= e.clientWidth"), view
+        table.scroll_into_view_if_needed()
+        screenshot(page, "softmax-table-projector-1280", full_page=False)
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("path", [TEN_LOGITS, "softmax", "softmax?mode=binary&z=40&dtype=float64"])
+def test_labels_wrap_between_words_and_numbers_keep_their_digits(page, server, path, present):
+    open_at(page, server, with_presentation(path) if present else path)
+    expect(main(page).locator('[data-testid="stMetricValue"]').first).to_be_visible()
+    # "Temperatur/e T", "probabilitie/s", "1 · Softmax & cross-e…" and the like.
+    assert cut_and_split(page) == {"cut": [], "split": []}
+    # "0.41703001642/47081": each big number on one line, inside its box.
+    values = metric_values(page)
+    assert values and all(v["lines"] == 1 and v["inside"] for v in values), values
+
+
+def with_presentation(path: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}present=1"
+
+
+def chart(page: Page, title: str):
+    return main(page).locator(".js-plotly-plot").filter(has_text=title).first
+
+
+def boxes(locator) -> list[dict]:
+    return [locator.nth(i).bounding_box() for i in range(locator.count())]
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("present", ["", "&present=1"])
+def test_where_naive_breaks_reads_in_powers_of_ten_and_nothing_overlaps(page, server, present):
+    open_at(page, server, f"{TEN_LOGITS}{present}")
+    main(page).get_by_text("Where does naive break?").click()
+    wait_idle(page)
+    figure = chart(page, "Where does naive break?")
+    expect(figure.locator(".legendtext").first).to_be_visible()
+    figure.scroll_into_view_if_needed()
+    legend = figure.locator(".legend").bounding_box()
+    for title in (".g-xtitle", ".g-ytitle"):
+        assert not overlap(legend, figure.locator(title).bounding_box()), title
+    labels = boxes(figure.locator(".annotation"))
+    assert len(labels) == 3
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            assert not overlap(a, b), (a, b)
+    ticks = figure.locator(".xtick text, .ytick text").evaluate_all(
+        "texts => texts.map(t => t.textContent.replaceAll('\u200b', ''))"
+    )
+    assert ticks and not [t for t in ticks if re.search(r"[µμnpkMG]", t)], ticks
+    # Only decades are labelled: 1, 10, then 10 with a superscript power (no 2 or 5 between).
+    assert all(re.fullmatch(r"1|10|10[−-]?\d+", t) for t in ticks), ticks
+    texts = (
+        ".xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .legendtext, .annotation-text"
+    )
+    sizes = figure.locator(texts).evaluate_all(
+        "texts => texts.map(t => parseFloat(getComputedStyle(t).fontSize))"
+    )
+    assert min(sizes) >= 13, sizes
+    figure.screenshot(path=str(screenshot_path(f"softmax-breakdown{present.replace('&', '-')}")))

@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from core.training.models import weights_from_npz
-from tests.browser.conftest import Server, child_pids, open_page, screenshot, wait_idle
+from tests.browser.conftest import SHOTS, Server, child_pids, open_page, screenshot, wait_idle
+from tests.browser.text_checks import cut_and_split
 from tests.unit.helpers import wait_for
 
 pytestmark = pytest.mark.browser
@@ -138,3 +139,52 @@ def test_a_job_whose_session_is_gone_is_stopped(browser, tmp_path):
         assert gone, "the job kept running after its session left"
     finally:
         srv.stop()
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_labels_wrap_between_words_at_1280(page, server, present):
+    # "D uses the naive softmax…" and "2 · Floating-point rou…" were cut short.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, server, "train?variant=A,B,C,D" + ("&present=1" if present else ""))
+    expect(main(page).get_by_text("D uses the naive softmax (no max shift)")).to_be_visible()
+    assert cut_and_split(page) == {"cut": [], "split": []}
+    screenshot(page, "train-labels-1280" + ("-present" if present else ""))
+
+
+def test_a_and_c_coincide_and_both_curves_show(page, server):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, server, "train?variant=A,C&epochs=2")
+    main(page).get_by_role("button", name="Start training").click()
+    expect(main(page).get_by_role("heading", name="After training")).to_be_visible(timeout=180_000)
+    wait_idle(page)
+    # Computed from the two runs: said only because their losses agree to rounding.
+    note = main(page).get_by_text(re.compile("^A · softmax layer and C · from logits "))
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Keras's rescue")
+    loss = main(page).locator(".js-plotly-plot").filter(has_text="Loss of each batch").first
+    loss.scroll_into_view_if_needed()
+    traces = loss.evaluate(
+        "el => el._fullData.map(t => ({name: t.name, width: t.line.width, opacity: t.opacity}))"
+    )
+    assert [t["name"] for t in traces] == [
+        "A · softmax layer (wide, pale: under C)",
+        "C · from logits",
+    ]
+    assert traces[0]["width"] > 2 * traces[1]["width"] and traces[0]["opacity"] < 1
+    # Both drawn on screen: the wide band beneath, the dotted line on top.
+    widths = loss.locator(".scatterlayer .trace path.js-line").evaluate_all(
+        "paths => paths.map(p => parseFloat(getComputedStyle(p).strokeWidth))"
+    )
+    assert len(widths) == 2 and widths[0] > 2 * widths[1], widths
+    ticks = loss.locator(".xtick text, .ytick text").evaluate_all(
+        "texts => texts.map(t => t.textContent.replaceAll('\\u200b', ''))"
+    )
+    steps = loss.locator(".xtick text").evaluate_all("texts => texts.map(t => t.textContent)")
+    assert steps and all(re.fullmatch(r"\d[\d,]*", s) for s in steps), steps  # never step 2.5
+    assert all(re.fullmatch(r"\d[\d,]*|10[−-]?\d+|0\.\d*1", t) for t in ticks), ticks
+    sizes = loss.locator(".xtick text, .ytick text, .g-xtitle text, .legendtext").evaluate_all(
+        "texts => texts.map(t => parseFloat(getComputedStyle(t).fontSize))"
+    )
+    assert min(sizes) >= 13, sizes
+    loss.screenshot(path=str(SHOTS / "train-a-and-c-coincide.png"))
+    screenshot(page, "train-a-and-c")

@@ -132,3 +132,16 @@ def test_builders_hand_plotly_plain_lists():
         for trace in fig.data:
             assert not isinstance(trace.x, np.ndarray)
             assert not isinstance(trace.y, np.ndarray)
+
+
+def test_every_log_axis_labels_whole_decades_as_powers_of_ten():
+    curves = {name: roundoff.gap_staircase(name) for name in FORMAT_NAMES}
+    for fig in (
+        figures.cancellation_chart(SWEEP_NS, sweep_errors(), 10_000, "your n"),
+        figures.gap_staircase_chart(curves, 3.0, "your x"),
+    ):
+        layout = validated_figure(fig).layout
+        for axis in (layout.xaxis, layout.yaxis):
+            assert (axis.type, axis.exponentformat, axis.tick0) == ("log", "power", 0)
+            assert isinstance(axis.dtick, int) and axis.dtick >= 1
+        assert min(a.font.size for a in layout.annotations) >= 13

@@ -14,9 +14,23 @@ from hypothesis import strategies as st
 
 from core.charts import BROKEN_MARK
 from core.numerics.text import format_float
-from core.softmax.formulas import TERMS_SHOWN, exp_sum, softmax_formulas, tex_number
+from core.softmax.formulas import (
+    LINE_EM,
+    TERMS_SHOWN,
+    exp_sum,
+    softmax_formulas,
+    terms_shown,
+    tex_number,
+    tex_width,
+)
 from core.softmax.report import KerasComparison, softmax_report
-from core.softmax.table import flagged, keras_columns, per_class_columns
+from core.softmax.table import (
+    COLUMN_VIEWS,
+    VIEW_LABELS,
+    flagged,
+    keras_columns,
+    per_class_columns,
+)
 
 E_EXPONENT = re.compile(r"[0-9.]e[-+0-9]|e[-+][0-9]")
 
@@ -96,7 +110,12 @@ def test_softmax_formulas_of_ten_large_logits_in_float32():
     assert stable.startswith(r"p_9^{\text{stable}} = \frac{e^{991 - (1000)}}{e^{0} + e^{-1}")
     assert stable.endswith(r" = 7.801342 \times 10^{-5}")
     assert loss == r"L^{\text{naive}} = -\log p_9^{\text{naive}} = \text{nan}"
-    assert from_logits.endswith(r"\right) - (991 - (1000)) = 9.45863")
+    # 31 ems on one line ran out of its box: the difference continues on a second line.
+    assert from_logits == (
+        r"\begin{aligned}L^{\text{from logits}} &= "
+        r"\log\left(e^{0} + e^{-1} + e^{-2} + e^{-3} + \dots\right)"
+        r" \\ &\quad - (991 - (1000)) = 9.45863\end{aligned}"
+    )
 
 
 def test_softmax_formulas_of_the_textbook_case():
@@ -109,7 +128,55 @@ def test_softmax_formulas_of_the_textbook_case():
     )
     assert stable.endswith(f"= {p}") and r"e^{2 - (2)}" in stable
     assert loss.endswith(f"= {format_float(report.loss('naive').value)}")
-    assert from_logits.endswith(f"= {format_float(report.loss('logits').value)}")
+    assert from_logits.endswith(
+        rf"\\ &= {format_float(report.loss('logits').value)}\end{{aligned}}"
+    )
+
+
+@pytest.mark.parametrize(
+    "logits",
+    [
+        [1000.0 - k for k in range(10)],
+        [0.1 * k + 0.3 for k in range(10)],  # 17-digit exponents such as -0.8999999999999999
+        [1e-300 * k for k in range(10)],
+        [-3.4e38, 3.4e38, 1.0, 2.0, 3.0],
+    ],
+)
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_every_line_of_every_formula_fits_line_em(logits, dtype):
+    report = softmax_report(logits, 1, dtype)
+    for formula in softmax_formulas(report):
+        body = formula.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}")
+        for line in body.split(r" \\ "):
+            assert visible_width(line) <= LINE_EM + 2, line
+
+
+def visible_width(tex: str) -> float:
+    """A generous width in ems: every visible character at half an em, scripts at 0.7."""
+    tex = re.sub(r"\\(left|right|quad|text|begin|end)\b|\{aligned\}|&", "", tex)
+    tex = tex.replace(r"\times", "×").replace(r"\dots", "...").replace(r"\log", "log")
+    tex = re.sub(r"\\frac\{(.*)\}\{(.*)\}", lambda m: max(m[1], m[2], key=len), tex)
+    width, depth = 0.0, 0
+    for c in tex:
+        if c == "^" or c == "_":
+            depth += 1
+            continue
+        if c == "{":
+            continue
+        if c == "}":
+            depth = max(0, depth - 1)
+            continue
+        if not c.isspace():
+            width += (0.7 if depth else 1.0) * (0.78 if c in "+-=×" else 0.5)
+    return width
+
+
+def test_a_sum_of_long_exponents_writes_fewer_terms():
+    long = [-0.8999999999999999, -0.7999999999999999, -0.6999999999999999, -0.5]
+    assert terms_shown([*long, 0.0]) == 2
+    assert exp_sum([*long, 0.0]).count("e^{") == 2
+    assert terms_shown([0.0, -1.0, -2.0, -3.0, -4.0]) == TERMS_SHOWN
+    assert tex_width(tex_number(-0.8999999999999999)) > tex_width(tex_number(-1.0))
 
 
 # --- the per-class table ---------------------------------------------------------------
@@ -156,6 +223,26 @@ def test_per_class_columns_have_one_cell_per_class(n):
     assert columns["class"] == [str(i) for i in range(n - 1)] + [f"{n - 1} (true)"]
     assert columns["z"] == [format_float(float(k)) for k in range(n)]
     assert not any(BROKEN_MARK in cell for cells in columns.values() for cell in cells)
+
+
+@pytest.mark.parametrize("view", [v for v in COLUMN_VIEWS if v != "all"])
+def test_a_view_of_the_table_is_a_few_of_its_columns(view):
+    report = softmax_report([1000.0 - k for k in range(10)], 9, "float32")
+    every = per_class_columns(report)
+    shown = per_class_columns(report, view)
+    # Few enough for a projector, each starting with the class, cells as in the full table.
+    assert next(iter(shown)) == "class" and 3 <= len(shown) <= 5
+    assert all(shown[title] == every[title] for title in shown)
+    assert set(VIEW_LABELS) == set(COLUMN_VIEWS)
+    assert per_class_columns(report, "all") == every
+
+
+def test_the_views_together_show_every_column():
+    report = softmax_report([2.0, 1.0, 0.1], 0, "float64")
+    seen = {
+        title for view in COLUMN_VIEWS if view != "all" for title in per_class_columns(report, view)
+    }
+    assert seen == set(COLUMNS)
 
 
 def test_per_class_columns_flag_overflow_and_nan():

@@ -7,7 +7,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.training.history import MAX_POINTS, TrainingHistory, VariantHistory, downsample
+from core.training.history import (
+    COINCIDE_RTOL,
+    MAX_POINTS,
+    Coincidence,
+    TrainingHistory,
+    VariantHistory,
+    coincidence_note,
+    coinciding,
+    downsample,
+    largest_relative_difference,
+)
 
 
 def start(variants=("B", "C"), total_steps=100):
@@ -289,3 +299,28 @@ def test_an_event_that_arrives_while_the_history_reads_is_not_skipped():
     assert history.progress == {}
     history.update(events)
     assert history.progress == {"type": "progress", "epoch": 1, "step": 7}
+
+
+def test_equal_curves_coincide_and_different_ones_do_not():
+    losses = [2.3, 2.2, float("nan"), 2.0]
+    rounded = [v * (1 + 3e-8) for v in losses]
+    pairs = coinciding({"A": losses, "B": [2.3, 2.2, 2.1, 1.5], "C": rounded})
+    assert [(p.under, p.over, p.steps) for p in pairs] == [("A", "C", 4)]
+    assert 0 < pairs[0].difference <= COINCIDE_RTOL
+    assert coinciding({"A": losses, "C": losses})[0].difference == 0
+    # Apart by more than rounding, of different lengths, or one finite and one not: apart.
+    assert coinciding({"A": [2.3, 2.2], "C": [2.3, 2.2 * (1 + 1e-4)]}) == []
+    assert coinciding({"A": [2.3, 2.2], "C": [2.3, 2.2, 2.1]}) == []
+    assert coinciding({"A": [2.3, 2.2], "C": [2.3, float("inf")]}) == []
+    assert largest_relative_difference([], []) is None
+
+
+def test_the_note_says_how_close_and_for_a_and_c_why():
+    names = {"A": "A · softmax layer", "B": "B · naive", "C": "C · from logits"}
+    same = coincidence_note(Coincidence("A", "C", 0.0, 1350), names)
+    assert same.startswith("A · softmax layer and C · from logits have the same losses at every")
+    assert "1,350 steps" in same and "Keras's rescue" in same
+    close = coincidence_note(Coincidence("A", "C", 3.12e-7, 40), names)
+    assert "differ by at most 3.12e-07 (relative) over 40 steps" in close
+    other = coincidence_note(Coincidence("B", "C", 0.0, 5), names)
+    assert "Keras" not in other and "B · naive is drawn as the wide pale line" in other
