@@ -48,7 +48,7 @@ class Control:
     ----------
     widget : str
         ``"radio"``, ``"selectbox"``, ``"select_slider"``, ``"multiselect"``,
-        ``"pills"``, ``"slider"``, ``"number_input"``, ``"text_input"`` or
+        ``"pills"``, ``"segmented_control"``, ``"slider"``, ``"number_input"``, ``"text_input"`` or
         ``"toggle"``.
     label : str
         What the control is called on screen.

@@ -12,7 +12,7 @@ from core.softmax import state as sm
 from core.softmax.formulas import softmax_formulas
 from core.softmax.functions import sigmoid_saturation_point
 from core.softmax.keras_check import KERAS_LOSS_CHECK
-from core.softmax.table import COLUMN_VIEWS, VIEW_LABELS, keras_columns, per_class_columns
+from core.softmax.table import keras_columns, per_class_columns
 from ui.binding import control, read_link, session, write_link
 from ui.layout import (
     big_number,
@@ -99,23 +99,15 @@ def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
     # stands out, where four to a row would leave it a column too narrow.
     columns = [c for _ in range(0, len(losses), 2) for c in st.columns(2)]
     for column, loss in zip(columns, losses, strict=False):
+        exact = loss.key == "exact"
         with column:
-            if loss.key == "exact":
-                big_number(
-                    f"{loss.label} reference",
-                    format_exact(loss.value),
-                    f"sm-loss-{loss.key}",
-                    help=helps["exact"],
-                )
-                st.caption(loss.caption)
-            else:
-                big_number(
-                    f"{loss.label} ({dtype_name})",
-                    format_float(loss.value),
-                    f"sm-loss-{loss.key}",
-                    help=helps[loss.key],
-                )
-                st.caption(loss.caption)
+            big_number(
+                f"{loss.label} reference" if exact else f"{loss.label} ({dtype_name})",
+                format_exact(loss.value) if exact else format_float(loss.value),
+                f"sm-loss-{loss.key}",
+                help=helps[loss.key],
+            )
+            st.caption(loss.caption)
 
 
 def show_messages(messages) -> None:
@@ -126,18 +118,7 @@ def show_messages(messages) -> None:
 
 def keras_truth() -> None:
     st.subheader("What Keras really does")
-    st.markdown(
-        '- `Dense(10, activation="softmax")` + `SparseCategoricalCrossentropy()`: on the '
-        "TensorFlow backend Keras **quietly rescues** you. The softmax output carries its logits, "
-        "and the loss uses them, so it equals the from-logits loss (2000 for logits "
-        "`1000, 0, -1000` and true class 2).\n"
-        "- A plain `tf.nn.softmax` output (no Keras tag) is taken at face value: probabilities "
-        "are clipped to `[1e-7, 1 − 1e-7]`, so the loss **stops at about 16.118** however wrong "
-        "the prediction.\n"
-        "- A hand-written `exp(z)/sum(exp(z))` is **truly naive**: `nan` once exp overflows.\n"
-        '- `Dense(10, activation="linear")` + `SparseCategoricalCrossentropy(from_logits=True)` '
-        "is the explicit, portable way: it does not depend on a backend's rescue."
-    )
+    st.markdown(sf.KERAS_TRUTH)
 
 
 def tf_check(case: dict) -> None:
@@ -190,14 +171,8 @@ def multi_class_page() -> dict:
     view = "all"
     if style.font_size > 16:
         # A projector's larger type fits four or five columns across, not twelve.
-        view = st.segmented_control(
-            "Columns",
-            list(COLUMN_VIEWS),
-            format_func=VIEW_LABELS.get,
-            default="probabilities",
-            key="sm.columns",
-            required=True,
-            help="All columns are wider than a projector's screen and scroll sideways.",
+        view = control(
+            sm.PREFIX, "columns", sf.CONTROLS["columns"], default="probabilities", required=True
         )
     st.markdown(
         html_table(per_class_columns(report, view), label="Per class"), unsafe_allow_html=True

@@ -126,6 +126,7 @@ def control(prefix: str, name: str, spec: Control, where: Any = st, **extra: Any
     if spec.widget == "radio":
         kwargs["horizontal"] = spec.horizontal
     widget = getattr(where, spec.widget)
-    if spec.widget in ("radio", "selectbox", "select_slider", "multiselect", "pills"):
+    choosing = ("radio", "selectbox", "select_slider", "multiselect", "pills", "segmented_control")
+    if spec.widget in choosing:
         return widget(spec.label, list(spec.options), **kwargs)
     return widget(spec.label, **kwargs)

@@ -14,6 +14,7 @@ from typing import Literal
 
 from core.numerics.formats import DEFAULT_DTYPE, DTYPE_NAMES, DTypeName
 from core.settings import Control, Setting, SettingsTable, Values, choice, integer, shortest
+from core.softmax.table import COLUMN_VIEWS, VIEW_LABELS
 
 MIN_CLASSES = 2
 MAX_CLASSES = 10
@@ -366,5 +367,27 @@ CONTROLS: dict[str, Control] = {
     ),
     "by": Control("radio", "Label y", (0, 1), horizontal=True),
     "breakdown": Control("toggle", "Where does naive break? Show the error as the logits grow"),
+    "columns": Control(
+        "segmented_control",
+        "Columns",
+        tuple(COLUMN_VIEWS),
+        VIEW_LABELS,
+        help="All columns are wider than a projector's screen and scroll sideways.",
+    ),
 }
 """The softmax page's controls, by session name (``"sm.<name>"``)."""
+
+
+KERAS_TRUTH = (
+    '- `Dense(10, activation="softmax")` + `SparseCategoricalCrossentropy()`: on the '
+    "TensorFlow backend Keras **quietly rescues** you. The softmax output carries its logits, "
+    "and the loss uses them, so it equals the from-logits loss (2000 for logits "
+    "`1000, 0, -1000` and true class 2).\n"
+    "- A plain `tf.nn.softmax` output (no Keras tag) is taken at face value: probabilities "
+    "are clipped to `[1e-7, 1 − 1e-7]`, so the loss **stops at about 16.118** however wrong "
+    "the prediction.\n"
+    "- A hand-written `exp(z)/sum(exp(z))` is **truly naive**: `nan` once exp overflows.\n"
+    '- `Dense(10, activation="linear")` + `SparseCategoricalCrossentropy(from_logits=True)` '
+    "is the explicit, portable way: it does not depend on a backend's rescue."
+)
+"""What Keras really does with each model ending, as the page says it (Markdown)."""
