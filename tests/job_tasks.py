@@ -1,7 +1,9 @@
 """Small tasks for the worker-pool tests (imported by spawned workers)."""
 
 import os
+import sys
 import time
+import types
 
 from core.jobs.tf_runtime import import_tensorflow
 
@@ -16,6 +18,22 @@ def count(params, ctx):
         ctx.emit({"i": i})
         time.sleep(params.get("delay", 0.01))
     return params["n"]
+
+
+def fake_tensorflow():
+    # A worker tells the pool only whether "tensorflow" is in sys.modules: an empty module of
+    # that name stands in for the 5-15 s import in the tests of that bookkeeping.
+    sys.modules.setdefault("tensorflow", types.ModuleType("tensorflow"))
+
+
+def slow_fake_tensorflow():
+    time.sleep(1.0)  # long enough for a test to act while the worker is still warming up
+    fake_tensorflow()
+
+
+def fake_tensorflow_then_count(params, ctx):
+    fake_tensorflow()
+    return count(params, ctx)
 
 
 def crash(params, ctx):
