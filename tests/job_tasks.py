@@ -81,3 +81,20 @@ def _adam_step(keras, model, grads, learning_rate):
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
     return [v.numpy() for v in model.trainable_variables]
+
+
+def keras_engine_traces(params, ctx):
+    # How often a Keras engine's compiled chunk was traced, after a build and two chunks.
+    import numpy as np
+
+    from core.training import network as nets
+    from core.training import run as training
+
+    spec = nets.NetworkSpec(64)
+    engine = training.KerasEngine(
+        params["variant"], spec, nets.init_weights(spec, 0), training.TrainConfig()
+    )
+    xs, ys = np.zeros((3, 4, 64), np.float32), np.zeros((3, 4), np.int64)
+    engine.run(xs, ys)
+    engine.run(xs[:1], ys[:1])
+    return engine._chunk.experimental_get_tracing_count()
