@@ -3,10 +3,16 @@
 import streamlit as st
 
 from ui.layout import ASSETS, presentation_toggle
+from ui.workers import worker_pool
 
 # A file of ours, sent inline: a ":material/...:" page icon makes the browser fetch the
 # favicon from an external font host, which fails offline.
 st.set_page_config(page_title="Softmax Lab", page_icon=ASSETS / "favicon.svg", layout="wide")
+# Created with the first page, so a worker imports TensorFlow in the background before the
+# class reaches the first "Check with TensorFlow"; later runs find the cached pool. Not in a
+# spawned worker, which imports this script as "__mp_main__" and must not start workers.
+if __name__ == "__main__":
+    worker_pool()
 
 pages = [
     st.Page("pages/home.py", title="Lesson path", icon=":material/school:", default=True),

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.jobs.pool import waiting_text
 from core.numerics.formats import DTYPE_NAMES
 from core.numerics.limits import exp_overflow_threshold
 from core.numerics.text import format_exact, format_float
@@ -128,8 +129,8 @@ def tf_check(case: dict) -> None:
         icon=":material/science:",
         on_click=start_job,
         args=(TF_JOB, KERAS_LOSS_CHECK, {"cases": [case]}, case),
-        help="Computes the same losses with real TensorFlow/Keras in a worker process. "
-        "The first check takes a few seconds while TensorFlow loads.",
+        help="Computes the same losses with real TensorFlow/Keras in a worker process, "
+        "which imports TensorFlow in the background when the app starts.",
     )
     job, asked = current_job(TF_JOB)
     if job is None:
@@ -156,8 +157,15 @@ def tf_check(case: dict) -> None:
 
 
 def tf_progress(job) -> None:
-    with st.spinner("TensorFlow is computing (the first check loads TensorFlow)…"):
-        worker_pool().wait(job, timeout=0.4)
+    pool = worker_pool()
+    # Shown at once (a spinner would appear only after half a second), then a short wait
+    # lets a warm worker's answer, about 0.1 s, replace it within this same run.
+    st.info(
+        waiting_text(pool.tensorflow_loaded(job), job.seconds_running(), "TensorFlow is computing"),
+        icon=":material/hourglass_top:",
+    )
+    if pool.wait(job, timeout=0.4):
+        st.rerun(scope="app")
 
 
 def multi_class_page() -> dict:

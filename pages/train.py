@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.draw.images import enlarge
-from core.jobs.pool import JobStatus
+from core.jobs.pool import JobStatus, waiting_text
 from core.training import data, figures
 from core.training import settings as ts
 from core.training import state as tr
@@ -21,7 +21,7 @@ from ui.layout import (
     url_notices,
     weights_upload,
 )
-from ui.workers import current_job, job_buttons, start_job, watch_job
+from ui.workers import current_job, job_buttons, start_job, watch_job, worker_pool
 
 PAGE = "train"
 JOB = "tr.job"
@@ -140,24 +140,20 @@ st.button(
 def live(current) -> None:
     history = ss["tr.history"].update(current.events)
     job_buttons("tr", current)
-    if not history.start and not current.status.finished:
+    # The progress line and the charts come together, with the first steps.
+    if not history.progress and not current.status.finished:
         st.info(
-            "Starting a worker process: the first run loads TensorFlow, which takes a few seconds.",
+            waiting_text(
+                worker_pool().tensorflow_loaded(current) if run_config.needs_tensorflow else True,
+                current.seconds_running(),
+                "Loading the data and building the models",
+            ),
             icon=":material/hourglass_top:",
         )
         return
-    progress = history.progress
-    left_s = history.seconds_left
     st.progress(
         history.fraction_done,
-        text=f"{current.status.value} · epoch {progress.get('epoch', 0)}/{run_config.epochs} · "
-        f"step {progress.get('step', 0):,}/{history.start.get('total_steps', 0):,} · "
-        f"{history.samples_per_s:,.0f} samples/s"
-        + (
-            f" · about {left_s:.0f} s left"
-            if left_s is not None and not current.status.finished
-            else ""
-        ),
+        text=history.status_line(current.status.value, run_config.epochs),
     )
     if current.status is JobStatus.FAILED:
         st.error(f"Training failed: {current.error}. Start again to retry.")
@@ -166,6 +162,8 @@ def live(current) -> None:
     for key, variant in history.variants.items():
         if variant.diverged:
             st.error(f"{variant_label(key)}: {variant.diverged}")
+        elif variant.stuck:
+            st.warning(f"{variant_label(key)}: {variant.stuck}")
     names = {v: variant_label(v) for v in run_config.variants}
     losses = {k: downsample(v.losses) for k, v in history.variants.items()}
     peaks = {k: downsample(v.peaks, reduce="max") for k, v in history.variants.items()}

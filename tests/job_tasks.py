@@ -1,7 +1,9 @@
 """Small tasks for the worker-pool tests (imported by spawned workers)."""
 
 import os
+import sys
 import time
+import types
 
 from core.jobs.tf_runtime import import_tensorflow
 
@@ -16,6 +18,22 @@ def count(params, ctx):
         ctx.emit({"i": i})
         time.sleep(params.get("delay", 0.01))
     return params["n"]
+
+
+def fake_tensorflow():
+    # A worker tells the pool only whether "tensorflow" is in sys.modules: an empty module of
+    # that name stands in for the 5-15 s import in the tests of that bookkeeping.
+    sys.modules.setdefault("tensorflow", types.ModuleType("tensorflow"))
+
+
+def slow_fake_tensorflow():
+    time.sleep(1.0)  # long enough for a test to act while the worker is still warming up
+    fake_tensorflow()
+
+
+def fake_tensorflow_then_count(params, ctx):
+    fake_tensorflow()
+    return count(params, ctx)
 
 
 def crash(params, ctx):
@@ -63,3 +81,20 @@ def _adam_step(keras, model, grads, learning_rate):
     optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
     optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
     return [v.numpy() for v in model.trainable_variables]
+
+
+def keras_engine_traces(params, ctx):
+    # How often a Keras engine's compiled chunk was traced, after a build and two chunks.
+    import numpy as np
+
+    from core.training import network as nets
+    from core.training import run as training
+
+    spec = nets.NetworkSpec(64)
+    engine = training.KerasEngine(
+        params["variant"], spec, nets.init_weights(spec, 0), training.TrainConfig()
+    )
+    xs, ys = np.zeros((3, 4, 64), np.float32), np.zeros((3, 4), np.int64)
+    engine.run(xs, ys)
+    engine.run(xs[:1], ys[:1])
+    return engine._chunk.experimental_get_tracing_count()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.jobs.pool import Job, JobStatus, WorkerPool
+from core.jobs.tf_runtime import TENSORFLOW_WARM_UP
 
 
 def session_gone_grace() -> float:
@@ -25,8 +26,12 @@ def session_gone_grace() -> float:
 
 @st.cache_resource
 def worker_pool() -> WorkerPool:
-    """Return the server's one worker pool, created on first use."""
-    return WorkerPool()
+    """Return the server's one worker pool, created on first use.
+
+    The app creates it as the server's first page starts; its thread then imports
+    TensorFlow in one worker in the background (see `core.jobs.pool.WorkerPool`).
+    """
+    return WorkerPool(warm_task=TENSORFLOW_WARM_UP)
 
 
 class _SessionLease:

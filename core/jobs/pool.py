@@ -12,17 +12,25 @@ visible queue.
 A task is ``def task(params: dict, ctx: JobContext) -> object``. It should call
 ``ctx.checkpoint()`` between steps so pause and stop take effect; a job that
 ignores a stop is ended with its process after a grace period.
+
+Importing TensorFlow takes a worker 5 to 15 seconds. Given a ``warm_task``, the
+pool keeps one worker with TensorFlow imported (or importing), started in the
+background, and every worker reports whether it has TensorFlow, so a page can
+say "starting TensorFlow" rather than "computing".
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import itertools
 import multiprocessing as mp
 import os
+import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -67,10 +75,19 @@ class JobContext:
     def __init__(self, conn: Connection, job_id: str) -> None:
         self._conn = conn
         self.job_id = job_id
+        self._tensorflow = tensorflow_loaded()
 
     def emit(self, event: Any) -> None:
         """Send one small, picklable event (a dict of numbers, say) to the pool."""
+        self._report_tensorflow()
         self._conn.send(("event", self.job_id, event))
+
+    def _report_tensorflow(self) -> None:
+        # A task imports TensorFlow mid-job: say so at once, not when the job ends, so a
+        # page stops saying "starting TensorFlow" while the task already computes.
+        if not self._tensorflow and tensorflow_loaded():
+            self._tensorflow = True
+            _report_state(self._conn)
 
     def checkpoint(self) -> None:
         """Apply pending control messages: block while paused, raise on stop.
@@ -80,6 +97,7 @@ class JobContext:
         JobStopped
             When the pool asked this job to stop.
         """
+        self._report_tensorflow()
         paused = False
         while paused or self._conn.poll():
             message = self._conn.recv()
@@ -123,6 +141,26 @@ def resolve_task(target: str) -> Callable[[dict, JobContext], Any]:
     return function
 
 
+def tensorflow_loaded() -> bool:
+    """Return whether this process has imported TensorFlow."""
+    return "tensorflow" in sys.modules
+
+
+def _report_state(conn: Connection) -> None:
+    conn.send(("state", None, {"tensorflow": tensorflow_loaded()}))
+
+
+def _warm_up(conn: Connection, target: str) -> None:
+    try:
+        resolve_task(target)()
+    except Exception as error:
+        # Nothing waits on a warm-up: the pool stops warming, and a job that needs
+        # TensorFlow reports the same error itself.
+        conn.send(("state", None, {"tensorflow": False, "error": f"{error}"}))
+        return
+    _report_state(conn)
+
+
 def _worker_main(conn: Connection) -> None:
     # Runs in the spawned process: one job at a time, until told to shut down.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -134,6 +172,9 @@ def _worker_main(conn: Connection) -> None:
         kind = message[0]
         if kind == "shutdown":
             return
+        if kind == "warm":
+            _warm_up(conn, message[1])
+            continue
         if kind != "run":
             continue  # a control message for a job that already ended
         _, job_id, target, params = message
@@ -146,6 +187,7 @@ def _worker_main(conn: Connection) -> None:
             conn.send(("failed", job_id, f"{type(error).__name__}: {error}"))
         else:
             conn.send(("done", job_id, result))
+        _report_state(conn)
 
 
 @dataclass
@@ -170,6 +212,10 @@ class Job:
         The task's return value once done.
     error : str or None
         Why it failed.
+    submitted_at, started_at, finished_at : float or None
+        ``time.monotonic()`` when it was queued, given to a worker, and ended.
+    started_warm : bool or None
+        Whether its worker had TensorFlow imported when the job started.
     """
 
     id: str
@@ -183,11 +229,18 @@ class Job:
     submitted_at: float = field(default_factory=time.monotonic)
     started_at: float | None = None
     finished_at: float | None = None
+    started_warm: bool | None = None
     _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
 
     def events_since(self, index: int) -> list:
         """Return the events after the first `index` ones."""
         return self.events[index:]
+
+    def seconds_running(self) -> float:
+        """Return the seconds since a worker took the job (0 while it is queued)."""
+        if self.started_at is None:
+            return 0.0
+        return (self.finished_at or time.monotonic()) - self.started_at
 
 
 @dataclass
@@ -196,6 +249,8 @@ class _Worker:
     conn: Connection
     job: Job | None = None
     stop_deadline: float | None = None
+    tensorflow: bool = False
+    warming: bool = False
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, message: tuple) -> None:
@@ -213,11 +268,22 @@ class WorkerPool:
         ``SOFTMAX_LAB_WORKERS``, else the number of CPU cores (at most 4).
     stop_grace : float, optional
         Seconds a running job gets to honour a stop before its process is ended.
+    warm_task : str, optional
+        ``"module:function"`` of a function without arguments that imports
+        TensorFlow. When given, the pool's thread keeps one worker that has run
+        it (busy or idle), starting or warming one whenever none has: the first
+        job that needs TensorFlow then does not wait for the import.
     """
 
-    def __init__(self, max_workers: int | None = None, stop_grace: float = DEFAULT_STOP_GRACE):
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        stop_grace: float = DEFAULT_STOP_GRACE,
+        warm_task: str | None = None,
+    ):
         self.max_workers = max_workers or default_worker_count()
         self.stop_grace = stop_grace
+        self.warm_task = warm_task
         self._context = mp.get_context("spawn")
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
@@ -229,6 +295,9 @@ class WorkerPool:
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="worker-pool", daemon=True)
         self._thread.start()
+        # Before multiprocessing ends the workers at exit (atexit runs the latest first):
+        # a pool that saw its warm worker die then would start another, mid-shutdown.
+        atexit.register(_shut_down_at_exit, weakref.ref(self))
 
     # ----- public API, called from any thread -----
 
@@ -280,6 +349,17 @@ class WorkerPool:
         """Return the process ids of the live workers."""
         with self._lock:
             return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def warm_workers(self) -> list[int]:
+        """Return the process ids of the workers that have TensorFlow imported."""
+        with self._lock:
+            return [w.process.pid for w in self._workers if w.tensorflow]
+
+    def tensorflow_loaded(self, job: Job) -> bool | None:
+        """Return whether the worker running `job` has TensorFlow imported (None: no worker)."""
+        with self._lock:
+            worker = self._worker_of(job)
+            return None if worker is None else worker.tensorflow
 
     def pause(self, job_id: str) -> None:
         """Ask a running job to pause at its next checkpoint."""
@@ -398,7 +478,10 @@ class WorkerPool:
     def _dispatch(self) -> None:
         with self._lock:
             while self._queue and not self._closed:
-                idle = next((w for w in self._workers if w.job is None), None)
+                # A worker with TensorFlow first: the job may need it. One still warming
+                # up counts as idle: its import ends sooner than a new worker's would.
+                free = [w for w in self._workers if w.job is None]
+                idle = next((w for w in free if w.tensorflow), free[0] if free else None)
                 if idle is None:
                     if len(self._workers) >= self.max_workers:
                         return
@@ -408,10 +491,33 @@ class WorkerPool:
                 idle.stop_deadline = None
                 job.status = JobStatus.RUNNING
                 job.started_at = time.monotonic()
+                job.started_warm = idle.tensorflow
                 self._send(idle, ("run", job.id, job.target, job.params))
+
+    def _keep_warm(self) -> None:
+        # After dispatching, so a queued job never waits for a warm-up to be started.
+        with self._lock:
+            if not self.warm_task or self._closed:
+                return
+            if any(w.tensorflow or w.warming for w in self._workers):
+                return
+            cold = next((w for w in self._workers if w.job is None), None)
+            if cold is None:
+                if len(self._workers) >= self.max_workers:
+                    return  # every worker is busy: warm one when it is free
+                cold = self._start_worker()
+            cold.warming = True
+            self._send(cold, ("warm", self.warm_task))
 
     def _handle(self, worker: _Worker, message: tuple) -> None:
         kind, job_id, payload = message
+        if kind == "state":
+            with self._lock:
+                worker.tensorflow = payload["tensorflow"]
+                worker.warming = False
+                if "error" in payload:
+                    self.warm_task = None  # TensorFlow cannot load here: stop trying
+            return
         job = self._jobs.get(job_id)
         if job is None or job.status.finished:
             return
@@ -445,6 +551,8 @@ class WorkerPool:
             if worker in self._workers:
                 self._workers.remove(worker)
             job, worker.job = worker.job, None
+            if worker.warming and reason != "stopped":
+                self.warm_task = None  # importing TensorFlow killed it: do not start another
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=2)
@@ -475,6 +583,7 @@ class WorkerPool:
                     return
                 workers = list(self._workers)
             self._dispatch()
+            self._keep_warm()
             sources: list = [self._wake_reader]
             for worker in workers:
                 sources += [worker.conn, worker.process.sentinel]
@@ -501,6 +610,37 @@ class WorkerPool:
                         worker, f"the worker process stopped unexpectedly (exit code {code})"
                     )
             self._enforce_deadlines()
+
+
+def _shut_down_at_exit(pool: weakref.ref[WorkerPool]) -> None:
+    if (alive := pool()) is not None:
+        alive.shutdown()
+
+
+def waiting_text(tensorflow_loaded: bool | None, seconds: float, working: str) -> str:
+    """Say what a running job's worker is doing: starting TensorFlow, or `working`.
+
+    Parameters
+    ----------
+    tensorflow_loaded : bool or None
+        `WorkerPool.tensorflow_loaded` for the job, or True when the job does not
+        need TensorFlow.
+    seconds : float
+        How long the job has been running.
+    working : str
+        What the job does once TensorFlow is there (``"TensorFlow is computing"``).
+
+    Returns
+    -------
+    str
+        A sentence for the page.
+    """
+    if tensorflow_loaded is False:
+        return (
+            f"A worker is starting TensorFlow: {seconds:.0f} s so far. It stays loaded, "
+            "so the jobs after this one start at once."
+        )
+    return f"{working}: {seconds:.0f} s so far."
 
 
 def default_worker_count() -> int:

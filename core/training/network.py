@@ -169,11 +169,36 @@ def logits(weights: Weights, x: NDArray[np.floating], activation: str = "relu") 
     -----
     .. math:: a_0 = x, \quad a_l = g(a_{l-1} W_l + b_l), \quad z = a_{L-1} W_L + b_L
     """
+    return layer_outputs(weights, x, activation)[-1]
+
+
+def layer_outputs(
+    weights: Weights, x: NDArray[np.floating], activation: str = "relu"
+) -> list[NDArray[np.float32]]:
+    """Forward pass keeping every layer's output: each hidden layer's, then the logits.
+
+    Parameters
+    ----------
+    weights : list of (W, b)
+        Network weights.
+    x : numpy.ndarray
+        Inputs, shape ``(n, inputs)``.
+    activation : str, optional
+        Hidden activation.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        ``(n, units)`` per hidden layer, after its activation, and ``(n, outputs)`` logits.
+    """
+    outputs = []
     a = np.asarray(x, dtype=np.float32)
     for w, b in weights[:-1]:
         a = _activate(a @ w + b, activation)
+        outputs.append(a)
     w, b = weights[-1]
-    return a @ w + b
+    outputs.append(a @ w + b)
+    return outputs
 
 
 @dataclass
@@ -464,10 +489,3 @@ def make_optimizer(name: str, learning_rate: float) -> Adam | SGD:
     if name == "sgd":
         return SGD(learning_rate)
     raise ValueError(f"optimizer {name!r} is not adam or sgd")
-
-
-def accuracy(weights: Weights, x: NDArray, y: NDArray, activation: str = "relu") -> float:
-    """Fraction of samples whose largest logit is the true class."""
-    if len(y) == 0:
-        return float("nan")
-    return float(np.mean(np.argmax(logits(weights, x, activation), axis=1) == y))

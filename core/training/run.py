@@ -4,15 +4,19 @@
 initial weights on the same batches in the same order, interleaved chunk by
 chunk so their curves grow together, and streams small events back: the loss of
 every batch (its own, not Keras' running mean), the largest absolute logit per
-step, accuracy per epoch, and divergence. TensorFlow is imported only inside the
-Keras engine, which only a worker process builds.
+step, accuracy per epoch, divergence, and a run no better than chance. A chunk
+is sized by `ChunkSizer` to take about `CHUNK_SECONDS`, so pause and stop, honoured
+between chunks, take effect within that time at any batch size. TensorFlow is
+imported only inside the Keras engine, which only a worker process builds.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,10 +25,19 @@ from numpy.typing import NDArray
 from core.jobs.pool import JobContext
 from core.numerics.limits import exp_overflow_threshold
 from core.training import network as nets
+from core.training.diagnosis import relus_on, stuck_message
 
 TRAIN_TASK = "core.training.run:train_task"
 FLOAT32_EXP_LIMIT = exp_overflow_threshold("float32")
 """``log`` of float32's largest value (about 88.72): ``exp`` of a larger logit is inf."""
+CHUNK_SECONDS = 0.1
+"""What one engine call should take: the page polls twice a second, and pause and stop wait
+for the call in progress, so with this they take effect within its next poll."""
+MAX_CHUNK = 200
+"""Most steps in one engine call, however fast: the steps event stays small."""
+EVAL_ROWS = 2_000
+"""Images per forward pass when a run is evaluated, with pause and stop looked at between
+passes: 10,000 MNIST images through the widest network take 0.46 s here."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,11 @@ class TrainConfig:
         """Return the job parameters (plain, picklable)."""
         return asdict(self)
 
+    @property
+    def needs_tensorflow(self) -> bool:
+        """Whether a variant trains in Keras (all but D)."""
+        return any(v != "D" for v in self.variants)
+
 
 def divergence_message(step: int, loss: float, top_logit: float) -> str:
     """Explain in words why a variant's loss stopped being finite.
@@ -242,6 +260,9 @@ class KerasEngine:
         optimizers = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}
         self.optimizer = optimizers[config.optimizer](learning_rate=config.learning_rate)
         self.variables = [*self.body.trainable_variables, *self.head.trainable_variables]
+        # Its slots exist before the trace: a first trace that creates them is thrown away
+        # and traced again, doubling the wait before the first step (0.45 s against 0.2 s).
+        self.optimizer.build(self.variables)
         self.variant = variant
         # A fixed signature: one trace for every chunk length, including an epoch's last.
         self._chunk = tf.function(
@@ -251,9 +272,9 @@ class KerasEngine:
                 tf.TensorSpec([None, None], tf.int64),
             ],
         )
-        # Trace now, before the clock starts: tracing builds the graph without running a
-        # step, so the first chunk's samples per second measure training, not compiling.
-        self._chunk.get_concrete_function()
+        # Trace and run zero steps now, before the clock starts: the first call also
+        # optimises the graph (0.1 s here), so the first chunk's time measures training.
+        self._chunk(tf.zeros([0, 1, spec.inputs]), tf.zeros([0, 1], tf.int64))
 
     def _output(self, z):
         if self.variant == "B":
@@ -345,10 +366,61 @@ def load_training_data(config: TrainConfig):
     )
 
 
-def _chunk_steps(batch_size: int, inputs: int) -> int:
-    # About a tenth of a second of work per chunk, so the page sees several updates
-    # a second without Python re-entering the compiled loop too often.
-    return int(np.clip(200_000 // (batch_size * max(inputs, 64)) * 4, 5, 200))
+class ChunkSizer:
+    """Choose how many steps each engine runs per call, from the time its steps took.
+
+    A call of ``n`` steps takes ``n`` times the engine's measured time per step; the
+    slowest engine's must fit `budget`. The first chunk is one step (nothing is
+    measured yet, and the first points reach the page at once), and a chunk at most
+    doubles from one round to the next, so one slow measurement, such as a first
+    call that still compiles, is not undone by a single fast one.
+
+    Parameters
+    ----------
+    budget : float, optional
+        Seconds one engine call should take.
+    most : int, optional
+        Upper bound on a chunk's steps.
+    """
+
+    def __init__(self, budget: float = CHUNK_SECONDS, most: int = MAX_CHUNK) -> None:
+        self.budget = budget
+        self.most = most
+        self.steps = 1
+        self._per_step: dict[str, float] = {}
+
+    def record(self, key: str, steps: int, seconds: float) -> None:
+        """Note that engine `key` took `seconds` for `steps` steps."""
+        if steps:
+            self._per_step[key] = seconds / steps
+
+    def forget(self, key: str) -> None:
+        """Stop counting an engine that no longer trains (it diverged)."""
+        self._per_step.pop(key, None)
+
+    def next(self) -> int:
+        """Return the steps of the next chunk, and remember them."""
+        if self._per_step:
+            fits = int(self.budget / max(max(self._per_step.values()), 1e-9))
+            self.steps = max(1, min(fits, 2 * self.steps, self.most))
+        return self.steps
+
+
+class _Stopwatch:
+    """Seconds of training: time spent paused inside a checkpoint does not count."""
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+        self._paused = 0.0
+
+    def checkpoint(self, ctx: JobContext) -> None:
+        before = time.perf_counter()
+        ctx.checkpoint()
+        self._paused += time.perf_counter() - before
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._start - self._paused
 
 
 def train_task(params: dict, ctx: JobContext) -> dict[str, Any]:
@@ -370,9 +442,11 @@ def train_task(params: dict, ctx: JobContext) -> dict[str, Any]:
     -----
     Events: ``{"type": "start", ...}``, ``{"type": "steps", "variant", "epoch",
     "first_step", "losses", "peaks", "samples_per_s"}``, ``{"type": "epoch",
-    "variant", "epoch", "train_accuracy", "test_accuracy"}``, ``{"type":
+    "variant", "epoch", "train_accuracy", "test_accuracy", "stuck"}`` (``stuck``:
+    why the test accuracy is no better than chance, else None), ``{"type":
     "diverged", "variant", "step", "message"}`` and ``{"type": "progress",
-    "epoch", "step", "total_steps", "elapsed"}``.
+    "epoch", "step", "total_steps", "elapsed"}`` (``elapsed``: seconds of
+    training, pauses left out).
     """
     from threadpoolctl import threadpool_limits
 
@@ -388,12 +462,16 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
     x_train, y_train, x_test, y_test, dataset = load_training_data(config)
     spec = nets.NetworkSpec(x_train.shape[1], config.hidden, config.activation, 10)
     initial = nets.init_weights(spec, config.seed, config.init_scale)
-    engines = {v: make_engine(v, spec, initial, config) for v in config.variants}
+    engines = {}
+    for key in config.variants:
+        ctx.checkpoint()  # building and tracing a Keras model takes a moment
+        engines[key] = make_engine(key, spec, initial, config)
+    relus_at_start = _relus_on(_layer_outputs(initial, spec, x_test, ctx.checkpoint), spec)
     rng = np.random.default_rng(config.seed)
     batch = config.batch_size
     steps_per_epoch = len(y_train) // batch  # at least 1: load_training_data checks
     total_steps = steps_per_epoch * config.epochs
-    chunk = _chunk_steps(batch, spec.inputs)
+    sizer = ChunkSizer()
     ctx.emit(
         {
             "type": "start",
@@ -406,21 +484,26 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
         }
     )
     diverged: dict[str, str | None] = dict.fromkeys(config.variants)
-    started = time.perf_counter()
+    clock = _Stopwatch()  # the run's time starts with its first step
+    checkpoint = partial(clock.checkpoint, ctx)
     step = 0
     for epoch in range(1, config.epochs + 1):
         order = rng.permutation(len(y_train))[: steps_per_epoch * batch]
         xs_epoch = x_train[order].reshape(steps_per_epoch, batch, -1)
         ys_epoch = y_train[order].reshape(steps_per_epoch, batch)
-        for first in range(0, steps_per_epoch, chunk):
-            ctx.checkpoint()
+        first = 0
+        while first < steps_per_epoch:
+            chunk = sizer.next()
             xs, ys = xs_epoch[first : first + chunk], ys_epoch[first : first + chunk]
             for key, engine in engines.items():
                 if diverged[key]:
                     continue
+                # Before every engine's call, not once a round: a stop waits for one call.
+                checkpoint()
                 t0 = time.perf_counter()
                 losses, peaks, tops = engine.run(xs, ys)
-                rate = len(losses) * batch / max(time.perf_counter() - t0, 1e-9)
+                seconds = max(time.perf_counter() - t0, 1e-9)
+                sizer.record(key, len(losses), seconds)
                 bad = next((i for i, v in enumerate(losses) if not np.isfinite(v)), None)
                 if bad is not None:
                     # A compiled Keras chunk runs on past the first bad step; what follows
@@ -434,11 +517,12 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
                         "first_step": step + 1,
                         "losses": losses,
                         "peaks": peaks,
-                        "samples_per_s": rate,
+                        "samples_per_s": len(losses) * batch / seconds,
                     }
                 )
                 if bad is not None:
                     diverged[key] = divergence_message(step + bad + 1, losses[bad], tops[bad])
+                    sizer.forget(key)
                     ctx.emit(
                         {
                             "type": "diverged",
@@ -447,6 +531,7 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
                             "message": diverged[key],
                         }
                     )
+            first += len(ys)
             step += len(ys)
             ctx.emit(
                 {
@@ -454,7 +539,7 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
                     "epoch": epoch,
                     "step": step,
                     "total_steps": total_steps,
-                    "elapsed": time.perf_counter() - started,
+                    "elapsed": clock.elapsed,
                 }
             )
             if all(diverged.values()):
@@ -463,15 +548,27 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
             if diverged[key]:
                 continue
             weights = engine.weights()
+            train_logits = _layer_outputs(weights, spec, x_train[:10_000], checkpoint)[-1]
+            test_outputs = _layer_outputs(weights, spec, x_test, checkpoint)
+            predictions = test_outputs[-1].argmax(axis=1)
             ctx.emit(
                 {
                     "type": "epoch",
                     "variant": key,
                     "epoch": epoch,
-                    "train_accuracy": nets.accuracy(
-                        weights, x_train[:10_000], y_train[:10_000], spec.activation
+                    "train_accuracy": float(
+                        np.mean(train_logits.argmax(axis=1) == y_train[:10_000])
                     ),
-                    "test_accuracy": nets.accuracy(weights, x_test, y_test, spec.activation),
+                    # Never empty: the data loaders refuse a split without images.
+                    "test_accuracy": float(np.mean(predictions == y_test)),
+                    "stuck": stuck_message(
+                        predictions,
+                        y_test,
+                        spec.outputs,
+                        relus_at_start,
+                        _relus_on(test_outputs, spec),
+                        config.learning_rate,
+                    ),
                 }
             )
         if all(diverged.values()):
@@ -480,10 +577,27 @@ def _train(config: TrainConfig, ctx: JobContext) -> dict[str, Any]:
         "spec": asdict(spec),
         "config": config.to_params(),
         "dataset": dataset.name,
-        "seconds": time.perf_counter() - started,
+        "seconds": clock.elapsed,
         "samples": step * batch,
         "variants": {
             key: {"weights": engine.weights(), "diverged": diverged[key]}
             for key, engine in engines.items()
         },
     }
+
+
+def _relus_on(outputs: list[NDArray], spec: nets.NetworkSpec) -> list | None:
+    # Which hidden ReLUs switch on for at least one input; None for other activations.
+    return relus_on(outputs[:-1]) if spec.activation == "relu" else None
+
+
+def _layer_outputs(
+    weights: nets.Weights, spec: nets.NetworkSpec, x: NDArray, checkpoint: Callable[[], None]
+) -> list[NDArray]:
+    # Every layer's outputs for `x`, `EVAL_ROWS` images at a time, honouring pause and stop
+    # before each slice: a large network on MNIST takes a while to evaluate.
+    parts = []
+    for first in range(0, len(x), EVAL_ROWS):
+        checkpoint()
+        parts.append(nets.layer_outputs(weights, x[first : first + EVAL_ROWS], spec.activation))
+    return [np.concatenate(layer) for layer in zip(*parts, strict=True)]

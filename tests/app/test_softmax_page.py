@@ -3,6 +3,8 @@
 import pytest
 
 from tests.app.helpers import metrics, open_app_page, run_until, texts
+from tests.unit.helpers import wait_for
+from ui.workers import worker_pool
 
 PAGE = "pages/softmax.py"
 
@@ -207,11 +209,28 @@ def test_state_survives_leaving_and_returning():
     assert at.query_params["z"] == "7,6,5"
 
 
+def checked(at) -> bool:
+    return "TensorFlow" in texts(at.markdown) and "✓" in texts(at.markdown)
+
+
+def tf_job(at):
+    return worker_pool().get(at.session_state["sm.tf"]["id"])
+
+
 @pytest.mark.tensorflow
-def test_check_with_tensorflow():
+def test_the_first_check_says_at_once_that_tensorflow_is_starting():
+    # A server just started: a new pool, whose warm-up the app begins with the first page.
+    worker_pool().shutdown()
+    worker_pool.clear()
     at = open_softmax(z="1000,0,-1000", y="2", timeout=120)
+    # The page was drawn without waiting for the import (5 to 15 s), which goes on meanwhile.
+    assert worker_pool().worker_pids() and not worker_pool().warm_workers()
     at.button(key="sm.tf_button").click().run()
-    run_until(at, lambda a: "TensorFlow" in texts(a.markdown) and "✓" in texts(a.markdown))
+    # The first run after the click says what the check waits for: before, a spinner that
+    # shows only after half a second, inside a wait of 0.4 s, so nothing at all.
+    assert "A worker is starting TensorFlow" in texts(at.info)
+    run_until(at, checked)
+    assert tf_job(at).started_warm is False  # it went to the worker importing TensorFlow
     table = texts(at.markdown)
     assert "✗" not in table
     assert "SparseCategoricalCrossentropy(from_logits=True)" in table
@@ -245,3 +264,13 @@ def test_a_slider_change_for_a_logit_that_was_just_removed_is_ignored():
     assert not at.exception
     assert at.text_input(key="sm.text").value == "1, 2"
     assert len(at.slider) == 3  # two logits and the shift
+
+
+@pytest.mark.tensorflow
+def test_a_check_on_a_warm_server_finds_tensorflow_loaded():
+    at = open_softmax(z="1000,0,-1000", y="2", timeout=120)
+    assert wait_for(lambda: worker_pool().warm_workers(), 180)
+    at.button(key="sm.tf_button").click().run()
+    run_until(at, checked)
+    # Its worker reported TensorFlow imported when the check began: nothing to wait for.
+    assert tf_job(at).started_warm is True

@@ -1,7 +1,10 @@
 """The train page in AppTest: settings, URL state, a real (small) training run, uploads."""
 
+import base64
+import json
 import time
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -39,6 +42,22 @@ def latest_step(job) -> int:
 
 def finished(at):
     return any(h.value == "After training" for h in at.subheader)
+
+
+def loss_points(at) -> int:
+    """Return how many points the loss chart draws (0 when there is no chart)."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if "Loss of each batch" in json.dumps(spec["layout"]):
+            return sum(len(_values(trace.get("x", []))) for trace in spec["data"])
+    return 0
+
+
+def _values(x):
+    # Plotly sends long arrays packed: base64 bytes with their dtype.
+    if isinstance(x, dict):
+        return np.frombuffer(base64.b64decode(x["bdata"]), dtype=x["dtype"])
+    return x
 
 
 def test_default_settings():
@@ -248,3 +267,50 @@ def test_a_job_keeps_running_while_the_student_visits_another_page():
     assert progress_text(at).startswith("running")
     at.button(key="tr.stop").click().run()
     run_until(at, lambda a: "stopped" in texts(a.warning))
+
+
+def test_the_charts_come_with_the_first_progress_line():
+    at = start_long_run()
+    # Before the first steps, the page says what the worker does.
+    assert any(
+        words in texts(at.info)
+        for words in ("A worker is starting TensorFlow", "Loading the data and building")
+    )
+    points = []
+
+    def progress_shown(a) -> bool:
+        if progress_text(a):
+            points.append(loss_points(a))
+        return bool(points)
+
+    run_until(at, progress_shown)
+    # Before, the line came with the start event, over empty charts, a second or more before
+    # the first points of the widest network.
+    assert points[0] > 0
+    at.button(key="tr.stop").click().run()
+    run_until(at, lambda a: "stopped" in texts(a.warning))
+
+
+def test_a_run_at_chance_says_why_beside_the_divergence():
+    # The reported run: B diverges at once, C keeps a finite loss and answers one class.
+    at = open_train(variant="B,C", lr="1")
+    at.button(key="tr.start").click().run()
+    run_until(at, finished)
+    history = at.session_state["tr.history"]
+    step = history.variants["B"].diverged_at
+    assert f"B diverged at step {step}" in progress_text(at)
+    assert f"B · hand-written softmax: step {step}: loss is nan" in texts(at.error)
+    stuck = history.variants["C"].stuck
+    assert stuck and "better than chance" in stuck
+    assert f"C · from logits: {stuck}" in texts(at.warning)
+
+
+def test_a_run_whose_every_variant_diverged_says_where_in_its_progress_line():
+    at = open_train()
+    at.button(key="tr.preset.push").click().run()
+    at.multiselect(key="tr.variants").set_value(["B"]).run()
+    at.button(key="tr.start").click().run()
+    run_until(at, lambda a: "ended early" in progress_text(a))
+    step = at.session_state["tr.history"].variants["B"].diverged_at
+    # The reported line was "done · epoch 1/5 · step 44/220 · 0 samples/s".
+    assert progress_text(at) == f"ended early · B diverged at step {step} · epoch 1/20"

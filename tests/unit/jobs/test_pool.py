@@ -1,11 +1,14 @@
 """The worker pool: lifecycle, queue, pause/resume/stop, dead workers, sessions that leave."""
 
 import os
+import signal
 import time
 
 import pytest
 
-from core.jobs.pool import JobStatus, WorkerPool, resolve_task
+from core.jobs.pool import JobStatus, WorkerPool, resolve_task, waiting_text
+from core.jobs.tf_runtime import TENSORFLOW_WARM_UP
+from core.softmax.keras_check import KERAS_LOSS_CHECK
 from tests.unit.helpers import wait_for
 
 T = "tests.job_tasks:"
@@ -149,3 +152,85 @@ def test_shutdown_stops_everything():
     assert p.worker_pids() == []
     with pytest.raises(RuntimeError):
         p.submit(T + "echo", {})
+
+
+# --- keeping a worker with TensorFlow ----------------------------------------------------
+
+
+def test_the_warm_up_runs_in_the_background_on_one_worker():
+    p = WorkerPool(max_workers=2, warm_task=T + "slow_fake_tensorflow")
+    try:
+        # The constructor returns at once: the pool's thread starts and warms the worker.
+        assert p.warm_workers() == [] and p.busy_workers() == 0
+        assert wait_for(lambda: p.warm_workers(), 60)
+        assert p.worker_pids() == p.warm_workers()  # one worker, not one per core
+        job = p.submit(T + "echo", {})
+        assert p.wait(job, 30)
+        assert job.started_warm is True
+        assert [job.result["pid"]] == p.warm_workers()
+    finally:
+        p.shutdown()
+
+
+def test_a_job_goes_to_the_worker_still_warming_up_rather_than_a_new_one():
+    p = WorkerPool(max_workers=2, warm_task=T + "slow_fake_tensorflow")
+    try:
+        assert wait_for(lambda: p.worker_pids(), 30)
+        job = p.submit(T + "echo", {})
+        assert p.wait(job, 30)
+        # It waited for the import under way: its worker reported no TensorFlow yet.
+        assert job.started_warm is False
+        assert p.worker_pids() == [job.result["pid"]]
+        assert p.warm_workers() == [job.result["pid"]]
+    finally:
+        p.shutdown()
+
+
+def test_a_worker_reports_tensorflow_as_soon_as_its_task_imports_it(pool):
+    job = pool.submit(T + "fake_tensorflow_then_count", {"n": 1000, "delay": 0.01}, owner="a")
+    assert wait_for(lambda: job.events)
+    assert job.started_warm is False
+    # Reported before the task's first event, not when the job ends.
+    assert pool.tensorflow_loaded(job) is True
+    pool.stop(job.id)
+    assert pool.wait(job, 30)
+    assert pool.tensorflow_loaded(job) is None  # no worker runs it any more
+    assert pool.warm_workers() == pool.worker_pids()
+
+
+def test_the_pool_warms_another_worker_when_its_warm_one_dies():
+    p = WorkerPool(max_workers=1, warm_task=T + "fake_tensorflow")
+    try:
+        assert wait_for(lambda: p.warm_workers(), 60)
+        first = p.warm_workers()[0]
+        os.kill(first, signal.SIGKILL)
+        assert wait_for(lambda: p.warm_workers() and p.warm_workers()[0] != first, 60)
+    finally:
+        p.shutdown()
+
+
+def test_the_waiting_text_says_what_the_worker_does():
+    assert waiting_text(False, 3.2, "TensorFlow is computing").startswith(
+        "A worker is starting TensorFlow: 3 s so far."
+    )
+    for loaded in (True, None):
+        assert waiting_text(loaded, 0.4, "TensorFlow is computing") == (
+            "TensorFlow is computing: 0 s so far."
+        )
+
+
+@pytest.mark.tensorflow
+def test_a_check_on_a_warm_pool_finds_tensorflow_imported():
+    p = WorkerPool(max_workers=1, warm_task=TENSORFLOW_WARM_UP)
+    try:
+        assert p.warm_workers() == []  # the import runs after the constructor returned
+        assert wait_for(lambda: p.warm_workers(), 180)
+        case = {"mode": "multi", "z": [1000.0, 0.0, -1000.0], "y": 2, "dtype": "float32"}
+        job = p.submit(KERAS_LOSS_CHECK, {"cases": [case]})
+        assert p.wait(job, 60)
+        assert job.status is JobStatus.DONE, job.error
+        # Its worker had TensorFlow when the check began: nothing left to import.
+        assert job.started_warm is True
+        assert job.result[0]["from_logits"] == pytest.approx(2000)
+    finally:
+        p.shutdown()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from core.training.history import (
     COINCIDE_RTOL,
     MAX_POINTS,
+    RATE_WINDOW,
     Coincidence,
     TrainingHistory,
     VariantHistory,
@@ -42,6 +43,21 @@ def steps(variant, first, losses, peaks=None, rate=1000.0, epoch=1):
         "peaks": list(peaks if peaks is not None else [abs(v) for v in losses]),
         "samples_per_s": rate,
     }
+
+
+def epoch_end(variant, epoch, train, test, stuck=None):
+    return {
+        "type": "epoch",
+        "variant": variant,
+        "epoch": epoch,
+        "train_accuracy": train,
+        "test_accuracy": test,
+        "stuck": stuck,
+    }
+
+
+def diverged(variant, step):
+    return {"type": "diverged", "variant": variant, "step": step, "message": f"step {step}: x"}
 
 
 def progress(step, total=100, elapsed=1.0, epoch=1):
@@ -95,8 +111,8 @@ def test_incremental_updates_equal_one_update_with_everything():
         steps("B", 1, [2.3, 2.2], rate=10.0),
         steps("C", 1, [2.3, 2.1], rate=20.0),
         progress(2),
-        {"type": "epoch", "variant": "B", "epoch": 1, "train_accuracy": 0.5, "test_accuracy": 0.4},
-        {"type": "diverged", "variant": "B", "step": 3, "message": "step 3: loss is nan"},
+        epoch_end("B", 1, 0.5, 0.4, stuck="no better than chance"),
+        diverged("B", 3),
         steps("C", 3, [1.9], rate=30.0),
         progress(3, elapsed=2.0),
     ]
@@ -111,30 +127,27 @@ def test_epoch_diverged_and_progress_events():
     h = TrainingHistory().update(
         [
             start(),
-            {
-                "type": "epoch",
-                "variant": "C",
-                "epoch": 1,
-                "train_accuracy": 0.8,
-                "test_accuracy": 0.7,
-            },
-            {
-                "type": "epoch",
-                "variant": "C",
-                "epoch": 2,
-                "train_accuracy": 0.9,
-                "test_accuracy": 0.85,
-            },
-            {"type": "diverged", "variant": "B", "step": 7, "message": "step 7: loss is nan: x"},
+            epoch_end("C", 1, 0.8, 0.7),
+            epoch_end("C", 2, 0.9, 0.85),
+            diverged("B", 7),
             progress(10),
             progress(20, elapsed=4.0),
         ]
     )
     assert h.variants["C"].epochs == [(1, 0.8, 0.7), (2, 0.9, 0.85)]
     assert h.variants["B"].epochs == []
-    assert h.variants["B"].diverged == "step 7: loss is nan: x"
-    assert h.variants["C"].diverged is None
+    assert h.variants["B"].diverged == "step 7: x" and h.variants["B"].diverged_at == 7
+    assert h.variants["C"].diverged is None and h.variants["C"].diverged_at is None
     assert h.progress["step"] == 20  # the latest progress event wins
+    assert h.pace == [(1.0, 10), (4.0, 20)]
+
+
+def test_the_latest_epoch_says_whether_a_variant_is_stuck_at_chance():
+    h = TrainingHistory().update([start(), epoch_end("C", 1, 0.1, 0.1, stuck="why")])
+    assert h.variants["C"].stuck == "why"
+    # A run that leaves chance behind in a later epoch is no longer reported.
+    h.update([start(), epoch_end("C", 1, 0.1, 0.1, stuck="why"), epoch_end("C", 2, 0.6, 0.5)])
+    assert h.variants["C"].stuck is None
 
 
 def test_unknown_event_types_are_skipped_but_counted():
@@ -143,17 +156,44 @@ def test_unknown_event_types_are_skipped_but_counted():
 
 
 def test_fraction_done_and_seconds_left():
-    h = TrainingHistory().update([start(total_steps=200)])
+    events = [start(total_steps=200)]
+    h = TrainingHistory().update(events)
     assert h.fraction_done == 0.0
     assert h.seconds_left is None  # no progress yet
-    h.update([start(total_steps=200), progress(50, total=200, elapsed=3.0)])
+    events += [progress(10, 200, elapsed=1.0), progress(30, 200, elapsed=2.0)]
+    events.append(progress(50, 200, elapsed=3.0))
+    h.update(events)
     assert h.fraction_done == pytest.approx(0.25)
-    assert h.seconds_left == pytest.approx(9.0)  # 3 s for a quarter: 9 s for the rest
-    h.update(
-        [*[start(total_steps=200), progress(50, total=200, elapsed=3.0)], progress(200, 200, 8)]
-    )
+    assert h.seconds_left is None  # not yet RATE_WINDOW seconds of pace after the first round
+    events.append(progress(70, 200, elapsed=4.0))
+    h.update(events)
+    assert h.seconds_left == pytest.approx(130 / 20)  # 40 steps in the last 2 s
+    events.append(progress(200, 200, 9.0))
+    h.update(events)
     assert h.fraction_done == 1.0
     assert h.seconds_left == 0.0
+
+
+def test_seconds_left_leaves_out_the_first_round():
+    # A first round of one step, mostly the cost of a call, then a steady 50 steps a second.
+    events = [start(total_steps=1000), progress(1, 1000, elapsed=0.9)]
+    events += [progress(6, 1000, elapsed=1.0), progress(31, 1000, elapsed=1.5)]
+    h = TrainingHistory().update(events)
+    assert h.seconds_left is None  # from the first round on it would be 1.5 * 969 / 31: 47 s
+    events += [progress(56, 1000, elapsed=2.0), progress(106, 1000, elapsed=3.0)]
+    h.update(events)
+    assert h.seconds_left == pytest.approx(894 / 50)
+
+
+def test_seconds_left_follows_the_recent_pace():
+    # 10 steps a second for 10 s, then 100 a second once a slow variant diverged.
+    events = [start(total_steps=10_000)]
+    events += [progress(10 * t, 10_000, elapsed=float(t)) for t in range(1, 11)]
+    events += [progress(100 + 100 * t, 10_000, elapsed=10.0 + t) for t in range(1, 6)]
+    h = TrainingHistory().update(events)
+    window = [(t, s) for t, s in h.pace if t <= 15.0 - RATE_WINDOW][-1]
+    assert window == (13.0, 400)
+    assert h.seconds_left == pytest.approx((10_000 - 600) / 100)
 
 
 def test_fraction_done_is_capped_and_total_falls_back_to_start():
@@ -163,9 +203,37 @@ def test_fraction_done_is_capped_and_total_falls_back_to_start():
     assert TrainingHistory(progress={"step": 5, "total_steps": 0}).fraction_done == 0.0
 
 
-def test_seconds_left_needs_elapsed_time():
-    h = TrainingHistory(progress={"step": 5, "total_steps": 10, "elapsed": 0.0})
-    assert h.seconds_left is None
+def status(events, job_status="running", epochs=10):
+    return TrainingHistory().update([start(), *events]).status_line(job_status, epochs)
+
+
+def test_status_line_of_a_run_in_progress():
+    events = [steps("B", 1, [2.3], rate=100.0), steps("C", 1, [2.3], rate=100.0)]
+    events += [progress(1, elapsed=1.0), progress(11, elapsed=2.0), progress(21, elapsed=3.0)]
+    assert status(events) == "running · epoch 1/10 · step 21/100 · 100 samples/s"
+    events.append(progress(31, elapsed=4.0))
+    assert status(events) == ("running · epoch 1/10 · step 31/100 · 100 samples/s · about 7 s left")
+    # The time left is for a running job only.
+    assert status(events, "paused") == "paused · epoch 1/10 · step 31/100 · 100 samples/s"
+
+
+def test_status_line_names_a_variant_that_diverged():
+    events = [steps("B", 1, [2.3, float("nan")]), diverged("B", 2), steps("C", 1, [2.3, 2.2])]
+    assert status([*events, progress(2)], "done") == (
+        "done · epoch 1/10 · step 2/100 · 1,000 samples/s · B diverged at step 2"
+    )
+
+
+def test_status_line_when_every_variant_diverged():
+    # The reported line was "done · epoch 1/5 · step 44/220 · 0 samples/s".
+    events = [steps("B", 1, [2.3, 2.2, float("nan")]), diverged("B", 3)]
+    events += [steps("C", 1, [float("nan")]), diverged("C", 1)]
+    assert status([*events, progress(44)], "done", 5) == (
+        "ended early · B diverged at step 3, C diverged at step 1 · epoch 1/5"
+    )
+    events = [steps("B", 1, [2.3] * 11 + [float("nan")]), diverged("B", 25)]
+    line = TrainingHistory().update([start(("B",)), *events]).status_line("done", 5)
+    assert line == "ended early · B diverged at step 25 · epoch 3/5"  # 10 steps an epoch
 
 
 def test_samples_per_s_combines_the_variants_still_training_one_after_another():
@@ -289,7 +357,7 @@ class _GrowingEvents(list):
     def __getitem__(self, index):
         part = super().__getitem__(index)
         if isinstance(index, slice) and len(self) == 1:
-            self.append({"type": "progress", "epoch": 1, "step": 7})
+            self.append({"type": "progress", "epoch": 1, "step": 7, "elapsed": 0.5})
         return part
 
 
@@ -298,7 +366,7 @@ def test_an_event_that_arrives_while_the_history_reads_is_not_skipped():
     history = TrainingHistory().update(events)
     assert history.progress == {}
     history.update(events)
-    assert history.progress == {"type": "progress", "epoch": 1, "step": 7}
+    assert history.progress == {"type": "progress", "epoch": 1, "step": 7, "elapsed": 0.5}
 
 
 def test_equal_curves_coincide_and_different_ones_do_not():

@@ -5,6 +5,7 @@ here: the same pytest process runs the Streamlit AppTests.
 """
 
 import dataclasses
+import itertools
 import math
 import pickle
 import time
@@ -20,6 +21,7 @@ from core.numerics.limits import exp_overflow_threshold
 from core.training import data as data
 from core.training import network as nets
 from core.training import run as training
+from core.training.diagnosis import chance_threshold, relus_on
 from core.training.run import TrainConfig, divergence_message
 from core.training.settings import BATCH_SIZES, LEARNING_RATES, PRESETS, SETTINGS
 from tests.unit.helpers import wait_for
@@ -309,6 +311,100 @@ def test_divergence_message_says_inf_for_negative_infinity_too():
     assert "loss is inf" in divergence_message(1, float("-inf"), 1.0)
 
 
+# --- chunks: how many steps an engine runs between checkpoints ------------------------
+
+
+def test_chunks_start_at_one_step_and_double_until_they_fill_the_budget():
+    sizer = training.ChunkSizer(budget=0.1, most=200)
+    sizes = []
+    for _ in range(9):
+        sizes.append(sizer.next())
+        # A Keras engine at 4 ms a step and a NumPy one at 1 ms: the slower one sets the size.
+        sizer.record("A", sizes[-1], sizes[-1] * 0.004)
+        sizer.record("D", sizes[-1], sizes[-1] * 0.001)
+    assert sizes == [1, 2, 4, 8, 16, 25, 25, 25, 25]
+
+
+def test_chunks_shrink_at_once_when_steps_get_slower_and_never_reach_zero():
+    sizer = training.ChunkSizer(budget=0.1, most=200)
+    for _ in range(12):
+        sizer.record("C", sizer.next(), 0.0)  # too fast to measure: capped by `most`
+    assert sizer.steps == 200
+    sizer.record("C", 200, 200 * 0.01)
+    assert sizer.next() == 10
+    sizer.record("C", 1, 0.5)  # one step longer than the whole budget
+    assert sizer.next() == 1
+
+
+def test_an_engine_that_diverged_no_longer_sets_the_size():
+    sizer = training.ChunkSizer(budget=0.1, most=200)
+    sizer.record("B", 1, 0.05)
+    sizer.record("C", 1, 0.001)
+    assert sizer.next() == 2
+    sizer.forget("B")
+    assert sizer.next() == 4  # doubling, on the way to C's 100
+
+
+class FakeClock:
+    """Stands in for the `time` module in core.training.run: engines advance it."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+class FakeEngine:
+    """An engine whose every step takes a fixed time on `clock`."""
+
+    def __init__(self, clock, seconds_per_step, weights):
+        self.clock, self.seconds_per_step, self._weights = clock, seconds_per_step, weights
+
+    def run(self, xs, ys):
+        self.clock.now += len(xs) * self.seconds_per_step
+        return [2.3] * len(xs), [1.0] * len(xs), [1.0] * len(xs)
+
+    def weights(self):
+        return self._weights
+
+
+class RecordingContext:
+    def __init__(self):
+        self.log = []
+
+    def emit(self, event):
+        self.log.append(event)
+
+    def checkpoint(self):
+        self.log.append("checkpoint")
+
+
+def test_engines_run_budget_sized_chunks_with_a_checkpoint_before_every_call(monkeypatch):
+    clock = FakeClock()
+    # A Keras engine and a NumPy one, in seconds a step that floats hold exactly.
+    per_step = {"A": 1 / 256, "D": 1 / 1024}
+    monkeypatch.setattr(training, "time", clock)
+    monkeypatch.setattr(
+        training,
+        "make_engine",
+        lambda key, spec, weights, config: FakeEngine(clock, per_step[key], weights),
+    )
+    ctx = RecordingContext()
+    training.train_task(TrainConfig(variants=("A", "D"), epochs=2).to_params(), ctx)
+    calls = [e for e in ctx.log if e != "checkpoint" and e["type"] == "steps"]
+    # 44 steps an epoch: chunks double from one step to the 25 that fit 0.1 s at A's 3.9 ms,
+    # and an epoch's last chunk is what is left of it.
+    sizes = [len(e["losses"]) for e in calls if e["variant"] == "A"]
+    assert sizes == [1, 2, 4, 8, 16, 13, 25, 19]
+    assert sizes == [len(e["losses"]) for e in calls if e["variant"] == "D"]
+    assert all(n * per_step["A"] <= training.CHUNK_SECONDS for n in sizes)
+    # Pause and stop are looked at before every engine's call, not once a round.
+    for before, event in itertools.pairwise(ctx.log):
+        if event in calls:
+            assert before == "checkpoint", event
+
+
 # --- real training jobs -----------------------------------------------------------------
 
 QUICK = {"n_train": 320, "epochs": 2, "learning_rate": 1e-2}
@@ -373,6 +469,7 @@ def test_all_four_variants_train_side_by_side(all_four):
         for e in epochs:
             assert 0 <= e["train_accuracy"] <= 1 and 0 <= e["test_accuracy"] <= 1
         assert epochs[-1]["test_accuracy"] > 0.2  # chance is 0.1
+        assert all(e["stuck"] is None for e in epochs)
     assert not of_type(job, "diverged")
 
 
@@ -407,6 +504,16 @@ def test_result_holds_trained_weights_for_each_variant(all_four):
         nets.check_weights(outcome["weights"], spec)
         assert all(w.dtype == np.float32 for pair in outcome["weights"] for w in pair)
         assert not np.allclose(outcome["weights"][0][0], initial[0][0]), key
+
+
+@pytest.mark.parametrize("variant", ["A", "B", "C"])
+def test_a_keras_engine_is_traced_once_before_its_first_step(pool, variant):
+    # Its optimizer's slots are built first: a trace that creates them is traced again,
+    # which doubled the wait for the first point on the page.
+    job = pool.submit("tests.job_tasks:keras_engine_traces", {"variant": variant})
+    assert pool.wait(job, 120)
+    assert job.status is JobStatus.DONE, job.error
+    assert job.result == 1
 
 
 def test_progress_events_count_up_to_the_total(all_four):
@@ -449,6 +556,35 @@ def test_pushing_the_logits_breaks_b_but_not_c(pool):
     assert len(of_type(job, "epoch", "C")) == 2
 
 
+def test_a_learning_rate_that_leaves_c_at_chance_is_explained_by_what_its_relus_do(pool):
+    # The reported run, /train?variant=B,C&lr=1: B diverges, C ends at chance with a finite loss.
+    config = TrainConfig(variants=("B", "C"), learning_rate=1.0, epochs=2)
+    job = run(pool, config)
+    assert job.status is JobStatus.DONE, job.error
+    assert [e["variant"] for e in of_type(job, "diverged")] == ["B"]
+    last = of_type(job, "epoch", "C")[-1]
+    _, _, x_test, y_test, _ = training.load_training_data(config)
+    assert last["test_accuracy"] <= chance_threshold(y_test)
+    message = last["stuck"]
+    assert message.startswith(f"test accuracy {last['test_accuracy']:.1%} is ")
+    assert "better than chance" in message
+    # What it says of the ReLUs is what the final weights do on the test set.
+    weights = job.result["variants"]["C"]["weights"]
+    spec = nets.NetworkSpec(**job.result["spec"])
+    start = relus_on(nets.layer_outputs(nets.init_weights(spec, config.seed), x_test)[:-1])
+    now = relus_on(nets.layer_outputs(weights, x_test)[:-1])
+    dead = [i for i, on in enumerate(now) if not on.any()]
+    if dead:
+        assert f"Every ReLU of hidden layer {dead[0] + 1} outputs 0" in message
+        assert "learning rate of 1 pushed them" in message
+    else:
+        assert "Every ReLU" not in message
+        for i, (before, after) in enumerate(zip(start, now, strict=True)):
+            off = (before & ~after).sum()
+            if off:
+                assert f"{off} of the {after.size} ReLUs of hidden layer {i + 1}" in message
+
+
 PUSH_D = {"variants": ("D",), "scale": "raw", "init_scale": 2.0, "learning_rate": 3e-3}
 
 
@@ -488,9 +624,56 @@ def test_stop_a_running_job(pool):
     assert job.result is None
     total = job.events[0]["total_steps"]
     assert of_type(job, "progress")[-1]["step"] < total
-    # A full run sends, per epoch, a steps and a progress event per chunk and an epoch event.
-    per_epoch = 2 * math.ceil(job.events[0]["steps_per_epoch"] / training._chunk_steps(1, 64)) + 1
-    assert len(job.events) < (1 + 50 * per_epoch) // 4
+
+
+def steps_done(events) -> int:
+    return sum(len(e["losses"]) for e in events if e.get("type") == "steps")
+
+
+def longest_call(events, batch_size: int) -> float:
+    """Return the most steps one engine call can have run, by the worker's own measurements.
+
+    A chunk is planned to fit `CHUNK_SECONDS` at the slowest engine's latest time per step,
+    so no call runs more steps than the budget holds at the fastest step ever measured, or
+    one step when a step alone is longer than the budget.
+    """
+    fastest = min(batch_size / e["samples_per_s"] for e in events if e.get("type") == "steps")
+    return max(1.0, training.CHUNK_SECONDS / fastest)
+
+
+# All four variants and the widest network: small batches of the digits (the reported
+# run: 179 steps an engine call, a stop waiting for a round of four calls), and large
+# batches of 28×28 images (five steps of 0.1 s or more each a call).
+HEAVY = {"variants": ("A", "B", "C", "D"), "hidden": (512, 512, 512), "epochs": 100}
+
+
+@pytest.mark.parametrize("action", ["stop", "pause"])
+@pytest.mark.parametrize("batch_size", [8, 512])
+def test_stop_and_pause_wait_for_one_engine_call_at_most(pool, tmp_path, action, batch_size):
+    config = TrainConfig(**HEAVY, batch_size=batch_size)
+    if batch_size == 512:
+        path = write_mnist(tmp_path / "mnist.npz", n_train=4 * 512, n_test=64)
+        config = dataclasses.replace(config, data="mnist", mnist_path=str(path))
+    job = pool.submit(training.TRAIN_TASK, config.to_params())
+    try:
+        # Asked as the first variant of the third round reports: three calls of the round
+        # are still ahead, which a check once a round would all run.
+        assert wait_for(lambda: len(of_type(job, "steps")) >= 9, 120)
+        asked = list(job.events)
+        getattr(pool, action)(job.id)
+        expected = JobStatus.STOPPED if action == "stop" else JobStatus.PAUSED
+        # The worker acknowledges after its last event, on the same pipe: all steps count.
+        assert wait_for(lambda: job.status is expected, 60)
+        events = list(job.events)
+        # The call in progress when the request came, and one whose event was on its way:
+        # not the rest of a round of every variant's call.
+        further = [e for e in events[len(asked) :] if e.get("type") == "steps"]
+        assert len(further) <= 2, [e["variant"] for e in further]
+        assert steps_done(further) <= 2 * longest_call(events, batch_size)
+        assert of_type(job, "progress")[-1]["step"] < job.events[0]["total_steps"]
+    finally:
+        pool.stop(job.id)  # a failed check must not leave the run in the way of the next
+        assert pool.wait(job, 60)
 
 
 def test_pause_and_resume(pool):
