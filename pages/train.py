@@ -7,10 +7,13 @@ from core.jobs.pool import JobStatus, waiting_text
 from core.training import data, figures
 from core.training import settings as ts
 from core.training import state as tr
-from core.training.history import coincidence_note, coinciding, downsample
+from core.training.history import coincidence_note, coinciding_curves, downsample
 from core.training.models import evaluate, weights_to_npz
 from core.training.readable import readable_source
-from core.training.results import models_from_run, run_model_names, variant_label
+from core.training.results import (
+    misclassified_captions,
+    variant_label,
+)
 from core.training.run import TRAIN_TASK, VARIANTS
 from ui.binding import control, read_link, session, write_link
 from ui.layout import (
@@ -168,31 +171,28 @@ def live(current) -> None:
     losses = {k: downsample(v.losses) for k, v in history.variants.items()}
     peaks = {k: downsample(v.peaks, reduce="max") for k, v in history.variants.items()}
     broke = {k: len(v.losses) if v.diverged else None for k, v in history.variants.items()}
-    # Curves equal to within rounding (A and C: Keras's rescue) would hide one another.
-    same_loss = coinciding({k: v.losses for k, v in history.variants.items()})
-    same_peak = coinciding({k: v.peaks for k, v in history.variants.items()})
+    same = coinciding_curves(history)
     a, b = st.columns(2)
     a.plotly_chart(
         figures.training_loss_chart(
-            losses, broke, names, style, {p.under: p.over for p in same_loss}
+            losses, broke, names, style, {p.under: p.over for p in same["loss"]}
         ),
         width="stretch",
         key="tr.chart.loss",
     )
-    for pair in same_loss:
+    for pair in same["loss"]:
         a.caption(coincidence_note(pair, names))
     b.plotly_chart(
-        figures.logit_peak_chart(peaks, names, style, {p.under: p.over for p in same_peak}),
+        figures.logit_peak_chart(peaks, names, style, {p.under: p.over for p in same["peaks"]}),
         width="stretch",
         key="tr.chart.peaks",
     )
     epochs = {k: v.epochs for k, v in history.variants.items() if v.epochs}
     if epochs:
-        same_epochs = coinciding(
-            {k: [value for row in rows for value in row[1:]] for k, rows in epochs.items()}
-        )
         st.plotly_chart(
-            figures.accuracy_chart(epochs, names, style, {p.under: p.over for p in same_epochs}),
+            figures.accuracy_chart(
+                epochs, names, style, {p.under: p.over for p in same["accuracy"]}
+            ),
             width="stretch",
             key="tr.chart.accuracy",
         )
@@ -202,14 +202,7 @@ def results(current) -> None:
     if current.status is not JobStatus.DONE:
         return
     dataset = test_dataset(run_config)
-    if ss.get("tr.saved") != current.id:
-        tr.keep_models(
-            ss, current.id, models_from_run(current.id, current.result, run_config, dataset)
-        )
-    # By name, as saved: an upload of these weights may carry the same job id in its name.
-    saved = ss.get(tr.MODELS, {})
-    names = run_model_names(current.id, current.result, run_config).values()
-    models = {n: saved[n] for n in names if n in saved}
+    models = tr.run_models(ss, current.id, current.result, run_config, dataset)
     if not models:
         return
     st.subheader("After training")
@@ -239,11 +232,7 @@ def results(current) -> None:
         else:
             st.image(
                 [enlarge(dataset.x_test[i], dataset.pixel_max, 84, dark_ink=True) for i in wrong],
-                caption=[
-                    f"true {dataset.y_test[i]}, said {result.predictions[i]} "
-                    f"({result.probabilities[i, result.predictions[i]]:.0%})"
-                    for i in wrong
-                ],
+                caption=misclassified_captions(result, dataset.y_test, wrong),
                 width=84,
             )
     st.markdown("**Per-class probabilities for a few test images**")

@@ -343,3 +343,27 @@ def coincidence_note(pair: Coincidence, names: Mapping[str, str], what: str = "l
             "and the loss uses them, exactly as C's from_logits=True does."
         )
     return text
+
+
+def coinciding_curves(history: TrainingHistory) -> dict[str, list[Coincidence]]:
+    """Return, per chart, the variants whose curves lie on top of each other.
+
+    Parameters
+    ----------
+    history : TrainingHistory
+        The run so far.
+
+    Returns
+    -------
+    dict
+        ``"loss"``, ``"peaks"`` and ``"accuracy"`` to their `coinciding` pairs
+        (A and C are Keras's rescue: they would hide one another).
+    """
+    variants = history.variants
+    return {
+        "loss": coinciding({k: v.losses for k, v in variants.items()}),
+        "peaks": coinciding({k: v.peaks for k, v in variants.items()}),
+        "accuracy": coinciding(
+            {k: [value for row in v.epochs for value in row[1:]] for k, v in variants.items()}
+        ),
+    }

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from numpy.typing import NDArray
+
 from core.training.data import Dataset
-from core.training.models import TrainedModel, evaluate
+from core.training.models import Evaluation, TrainedModel, evaluate
 from core.training.network import NetworkSpec
 from core.training.run import VARIANTS, TrainConfig
 
@@ -76,3 +78,27 @@ def models_from_run(
         accuracy = evaluate(model, test_set.x_test, test_set.y_test).accuracy
         models[name] = dataclasses.replace(model, test_accuracy=accuracy)
     return models
+
+
+def misclassified_captions(evaluation: Evaluation, labels: NDArray, indices: NDArray) -> list[str]:
+    """Return "true 4, said 9 (63%)" for each misclassified test image shown.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        The model's results on the test set.
+    labels : numpy.ndarray
+        The test set's true classes.
+    indices : numpy.ndarray
+        The images shown.
+
+    Returns
+    -------
+    list of str
+        One caption per image, with the probability the model gave its answer.
+    """
+    said = evaluation.predictions
+    return [
+        f"true {labels[i]}, said {said[i]} ({evaluation.probabilities[i, said[i]]:.0%})"
+        for i in indices
+    ]

@@ -20,6 +20,7 @@ from core.training import settings as ts
 from core.training.data import Dataset
 from core.training.history import TrainingHistory
 from core.training.models import TrainedModel
+from core.training.results import models_from_run, run_model_names
 from core.training.run import TrainConfig, check_batch_fits
 
 State = MutableMapping[str, Any]
@@ -159,3 +160,34 @@ def ask_for_mnist_again(state: State) -> None:
 def keep_mnist_upload(state: State, upload: tuple[Dataset, str]) -> None:
     """Use an uploaded MNIST (checked and stored) for the rest of the session."""
     state[key("mnist_upload")] = upload
+
+
+def run_models(
+    state: State, job_id: str, result: dict[str, Any], config: TrainConfig, test_set: Dataset
+) -> dict[str, TrainedModel]:
+    """Return a finished run's models by name, kept in the session the first time.
+
+    Parameters
+    ----------
+    state : mutable mapping
+        The session's state.
+    job_id : str
+        The run's job.
+    result : dict
+        The job's result.
+    config : TrainConfig
+        The run's settings.
+    test_set : Dataset
+        Its data set, to test the models once.
+
+    Returns
+    -------
+    dict
+        This run's models (by name, as kept: an upload of the same weights may carry
+        the same job id in its name, and is not one of them).
+    """
+    if state.get(key("saved")) != job_id:
+        keep_models(state, job_id, models_from_run(job_id, result, config, test_set))
+    saved = state.get(MODELS, {})
+    names = run_model_names(job_id, result, config).values()
+    return {name: saved[name] for name in names if name in saved}

@@ -16,6 +16,7 @@ from core.training.history import (
     VariantHistory,
     coincidence_note,
     coinciding,
+    coinciding_curves,
     downsample,
     largest_relative_difference,
 )
@@ -392,3 +393,19 @@ def test_the_note_says_how_close_and_for_a_and_c_why():
     assert "differ by at most 3.12e-07 (relative) over 40 steps" in close
     other = coincidence_note(Coincidence("B", "C", 0.0, 5), names)
     assert "Keras" not in other and "B · naive is drawn as the wide pale line" in other
+
+
+def test_coinciding_curves_per_chart():
+    history = TrainingHistory()
+    history.update(
+        [
+            start(("A", "B", "C")),
+            steps("A", 1, [2.3, 2.2], [5.0, 6.0]),
+            steps("B", 1, [2.3, 1.9], [5.0, 9.0]),
+            steps("C", 1, [2.3, 2.2], [5.0, 6.0]),
+        ]
+    )
+    same = coinciding_curves(history)
+    assert [(p.under, p.over) for p in same["loss"]] == [("A", "C")]
+    assert [(p.under, p.over) for p in same["peaks"]] == [("A", "C")]
+    assert same["accuracy"] == []

@@ -138,3 +138,18 @@ def test_models_from_a_run_that_all_diverged():
     config = TrainConfig(variants=("B",))
     result = run_result(config, {"B": "step 1: loss is nan"})
     assert rs.models_from_run("job-1", result, config, DIGITS) == {}
+
+
+def test_misclassified_captions_name_the_truth_the_answer_and_its_probability():
+    config = TrainConfig(variants=("C",))
+    result = run_result(config, {"C": None})
+    model = next(iter(rs.models_from_run("job-1", result, config, DIGITS).values()))
+    evaluation = evaluate(model, DIGITS.x_test, DIGITS.y_test)
+    wrong = evaluation.misclassified[:3]
+    captions = rs.misclassified_captions(evaluation, DIGITS.y_test, wrong)
+    for caption, i in zip(captions, wrong, strict=True):
+        said = evaluation.predictions[i]
+        assert caption == (
+            f"true {DIGITS.y_test[i]}, said {said} ({evaluation.probabilities[i, said]:.0%})"
+        )
+        assert DIGITS.y_test[i] != said

@@ -15,6 +15,7 @@ from core.training.models import TrainedModel
 from core.training.network import NetworkSpec, init_weights
 from core.training.run import TrainConfig
 from core.training.state import MODELS, key
+from tests.unit.training.test_results import run_result
 
 DIGITS = load_uci_digits()
 N_MNIST = 50
@@ -307,3 +308,17 @@ def test_keep_mnist_upload_is_used_by_current_config():
     assert state[key("mnist_upload")] is MNIST
     config = tr.current_config(state, state[key("mnist_upload")], DIGITS)
     assert config.mnist_path == "/data/mnist.npz"
+
+
+def test_run_models_keeps_a_run_once_and_returns_only_its_own_models():
+    config = TrainConfig(variants=("C", "D"))
+    result = run_result(config, {"C": None, "D": None})
+    state: dict = {}
+    models = tr.run_models(state, "job-1", result, config, load_uci_digits())
+    assert sorted(m.variant for m in models.values()) == ["C", "D"]
+    assert state["tr.saved"] == "job-1" and set(state["models"]) == set(models)
+    # An upload kept under another name is not this run's, and a second call reuses.
+    tr.keep_uploaded_model(state, "uploaded · C", next(iter(models.values())))
+    again = tr.run_models(state, "job-1", result, config, load_uci_digits())
+    assert again.keys() == models.keys()
+    assert all(again[name] is models[name] for name in models)
