@@ -99,10 +99,10 @@ def keras_columns(rows: list[KerasComparison]) -> dict[str, list[str]]:
     Returns
     -------
     dict
-        Column title to cells; the set-ups are written as code.
+        Column title to cells; the set-ups are between backticks, as code.
     """
     return {
-        "Keras model ending + loss": [f"<code>{r.setup}</code>" for r in rows],
+        "Keras model ending + loss": [f"`{r.setup}`" for r in rows],
         "Softmax Lab": [format_float(r.ours) for r in rows],
         "TensorFlow": [format_float(r.keras) for r in rows],
         "agree": [r.verdict for r in rows],

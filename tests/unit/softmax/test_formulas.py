@@ -31,6 +31,7 @@ from core.softmax.table import (
     keras_columns,
     per_class_columns,
 )
+from ui.layout import styled
 
 E_EXPONENT = re.compile(r"[0-9.]e[-+0-9]|e[-+][0-9]")
 
@@ -282,7 +283,10 @@ def test_keras_columns():
     columns = keras_columns(rows)
     assert list(columns) == ["Keras model ending + loss", "Softmax Lab", "TensorFlow", "agree"]
     assert all(len(cells) == 4 for cells in columns.values())
-    assert columns["Keras model ending + loss"][0] == "<code>Dense(3) + from_logits=True</code>"
+    assert columns["Keras model ending + loss"][0] == "`Dense(3) + from_logits=True`"
+    assert styled(columns["Keras model ending + loss"][0]) == (
+        "<code>Dense(3) + from_logits=True</code>"
+    )
     assert columns["Softmax Lab"] == ["0.40760595", "16.118095", "inf", "nan"]
     assert columns["TensorFlow"] == ["0.40760595", "16.118093", "2", "nan"]
     assert columns["agree"] == [row.verdict for row in rows]
