@@ -134,9 +134,13 @@ def drawing_and_answer() -> None:
         temperature = c[0].slider("Temperature T", 0.1, 5.0, 1.0, 0.1, key="dr.T")
         dtype = c[1].radio("Float format", DTYPE_NAMES, index=1, horizontal=True, key="dr.dtype")
         meant = c[2].selectbox("Which digit did you mean?", range(10), key="dr.meant")
+        # One preprocessing per data set a chosen model reads, per stroke.
+        views = {first.dataset: seen}
         for name in chosen:
             model = models[name]
-            image = preprocess_for(model.dataset, ink).image
+            if model.dataset not in views:
+                views[model.dataset] = preprocess_for(model.dataset, ink)
+            image = views[model.dataset].image
             logits = model.logits(image[None])[0]
             report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
             top = int(np.argmax(report.p_stable))
