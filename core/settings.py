@@ -200,9 +200,30 @@ class SettingsTable:
 
     @staticmethod
     def _notice(setting: Setting, raw: str, reason: str, used: Any) -> str:
-        shown = raw if len(raw) <= NOTICE_TEXT_LENGTH else raw[:NOTICE_TEXT_LENGTH] + "…"
-        name = (setting.describe or setting.text)(used)
-        return f"{setting.key}={shown!r}: {reason.rstrip('.')}; using {name}."
+        return notice(setting.key, raw, reason, (setting.describe or setting.text)(used))
+
+
+def notice(key: str, raw: str, reason: str, used: str) -> str:
+    """Say why a URL value was not used, and what was used instead.
+
+    Parameters
+    ----------
+    key : str
+        The URL key.
+    raw : str
+        Its value, quoted up to `NOTICE_TEXT_LENGTH` characters.
+    reason : str
+        Why it was not used.
+    used : str
+        What the page uses instead.
+
+    Returns
+    -------
+    str
+        ``"key='value': reason; using fallback."``
+    """
+    shown = raw if len(raw) <= NOTICE_TEXT_LENGTH else raw[:NOTICE_TEXT_LENGTH] + "…"
+    return f"{key}={shown!r}: {reason.rstrip('.')}; using {used}."
 
 
 def apply_to_state(

@@ -1,13 +1,12 @@
 """Draw a digit: what the network sees, its logits and per-class probabilities."""
 
-from pathlib import Path
-
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core.draw import state as dr
 from core.draw.images import enlarge, load_uploaded_image
+from core.draw.pen import CANVAS_SIZE, PAGE_PEN
 from core.draw.preprocess import ink_from_rgba, preprocess_for
 from core.draw.settings import DEFAULT_MODEL, SETTINGS
 from core.numerics.formats import DTYPE_NAMES
@@ -15,20 +14,15 @@ from core.numerics.text import format_error, format_exact, format_float
 from core.softmax import figures
 from core.softmax import report as rp
 from core.training import state as tr
-from core.training.models import TrainedModel, weights_from_npz
+from core.training.models import TrainedModel, default_model
 from ui.binding import read_link, session, write_link
 from ui.layout import chart_style, html_bars, require_navigation, url_notices, weights_upload
+from ui.predict import predict_first
 
 PAGE = "draw"
-MODEL_FILE = Path(__file__).resolve().parent.parent / "assets" / "default-model.npz"
 ss = session()
 require_navigation()
 style = chart_style()
-
-
-@st.cache_resource(show_spinner=False)
-def default_model() -> TrainedModel:
-    return weights_from_npz(MODEL_FILE.read_bytes())
 
 
 def available_models() -> dict[str, TrainedModel]:
@@ -46,6 +40,7 @@ st.markdown(
     "NumPy on the model's weights."
 )
 url_notices(ss.get("dr.notices", []))
+predict_first("pages/draw.py", dr.apply_settings, {"available": list(models)})
 st.multiselect(
     "Models (several: side by side on the same drawing)",
     list(models),
@@ -86,8 +81,8 @@ def drawing_and_answer() -> None:
                     upload_failed = True
         else:
             # A bigger canvas on a projector, and a pen that scales with it.
-            canvas_size = 280 if style.font_size <= 16 else 420
-            pen = st.slider("Pen width", 8, 60, 22 * canvas_size // 280, key="dr.pen")
+            canvas_size = CANVAS_SIZE if style.font_size <= 16 else 420
+            pen = st.slider("Pen width", 8, 60, PAGE_PEN * canvas_size // CANVAS_SIZE, key="dr.pen")
             canvas = st_canvas(
                 stroke_width=pen,
                 stroke_color="#000000",

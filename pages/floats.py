@@ -20,6 +20,7 @@ from core.numerics.formats import FORMAT_NAMES, get_format
 from core.numerics.text import value_text
 from ui.binding import control, read_link, session, write_link
 from ui.layout import bit_strip, chart_style, html_table, require_navigation, styled, url_notices
+from ui.predict import predict_first
 
 PAGE = "floats"
 P = st_fl.PREFIX
@@ -38,6 +39,7 @@ st.markdown(
     "out most of the digits that were right. This page shows where, down to the bits."
 )
 url_notices(ss.get("fl.notices", []))
+predict_first("pages/floats.py", st_fl.apply_settings)
 
 
 def course_example() -> None:

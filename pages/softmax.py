@@ -23,6 +23,7 @@ from ui.layout import (
     require_navigation,
     url_notices,
 )
+from ui.predict import predict_first
 from ui.workers import current_job, start_job, watch_job, worker_pool
 
 PAGE = "softmax"
@@ -40,6 +41,7 @@ st.markdown(
     "number is checked against an exact reference computed with 60 significant digits."
 )
 url_notices(ss.get("sm.notices", []))
+predict_first("pages/softmax.py", sm.apply_settings)
 
 top = st.columns([2, 2, 3])
 mode = control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))

@@ -24,6 +24,7 @@ from ui.layout import (
     url_notices,
     weights_upload,
 )
+from ui.predict import predict_first
 from ui.workers import current_job, job_buttons, start_job, watch_job, worker_pool
 
 PAGE = "train"
@@ -78,6 +79,7 @@ st.markdown(
     "from the same weights and see the same batches in the same order."
 )
 url_notices(ss.get("tr.notices", []))
+predict_first("pages/train.py", tr.apply_settings)
 mnist, mnist_notes = mnist_source()
 preset_buttons(ts.PRESETS, "tr", lambda key: tr.on_preset(ss, key, mnist is not None))
 

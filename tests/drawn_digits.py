@@ -9,7 +9,7 @@ Each digit 0-9 is written as pen strokes (polylines) in a unit box, x from 0
   crossing stroke, a 5 whose top bar is a second stroke, a 6 with a straight
   stem, a narrow 0 whose end overshoots its start;
 
-and rendered on the page's 280x280 canvas (`tests.drawing.canvas`) in four styles:
+and rendered on the page's 280x280 canvas (`core.draw.pen.canvas`) in four styles:
 ``plain`` and ``serif`` upright, 180 pixels tall with the page's 22-pixel pen;
 ``slanted``, the plain shapes leaning right by about 17 degrees; ``small-thin``,
 the plain shapes 70 pixels tall in the top-left corner with the thinnest pen the
@@ -28,9 +28,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from core.draw.pen import PAGE_PEN, Point, canvas, polylines
 from core.draw.preprocess import preprocess_for
 from core.softmax.functions import softmax_stable
-from tests.drawing import PAGE_PEN, Point, canvas, polylines
 
 Strokes = list[list[Point]]
 

@@ -61,6 +61,29 @@ class JobStopped(Exception):  # noqa: N818 - a signal, not an error
     """Raised inside a task by `JobContext.checkpoint` when the job is stopped."""
 
 
+class LocalContext:
+    """A task's context for running it in this process, start to end: events kept in a list.
+
+    For results that a page or the question bank computes with a task's own code,
+    where nothing pauses or stops the run.
+
+    Attributes
+    ----------
+    events : list
+        Every event the task emitted, in order.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def emit(self, event: Any) -> None:
+        """Keep one event."""
+        self.events.append(event)
+
+    def checkpoint(self) -> None:
+        """Nothing to honour: a local run is never paused or stopped."""
+
+
 class JobContext:
     """The task's side of a job: send events, honour pause and stop.
 

@@ -7,12 +7,14 @@ string array: no pickles, so loading a file cannot run code.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -250,3 +252,19 @@ def evaluate(model: TrainedModel, images: NDArray, labels: NDArray) -> Evaluatio
         confusion=confusion,
         misclassified=wrong[np.argsort(-confidence, kind="stable")],
     )
+
+
+DEFAULT_MODEL_FILE = Path(__file__).resolve().parents[2] / "assets" / "default-model.npz"
+"""The course network trained on the embedded digits, which ships with the app."""
+
+
+@functools.cache
+def default_model() -> TrainedModel:
+    """Return the model in `DEFAULT_MODEL_FILE` (read once per process).
+
+    Returns
+    -------
+    TrainedModel
+        The draw page's default model.
+    """
+    return weights_from_npz(DEFAULT_MODEL_FILE.read_bytes())

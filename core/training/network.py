@@ -60,6 +60,11 @@ class NetworkSpec:
         """All layer sizes, input first."""
         return (self.inputs, *self.hidden, self.outputs)
 
+    @property
+    def parameter_count(self) -> int:
+        """Weights and biases in all, ``sum(a * b + b)`` over consecutive layer sizes ``a, b``."""
+        return sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True))
+
     def shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
         """Return the expected ``(W.shape, b.shape)`` per layer."""
         return [((a, b), (b,)) for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True)]

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core.draw import preprocess as pp
+from core.draw.pen import PAGE_PEN
 from core.training.models import weights_from_npz
-from tests.drawing import PAGE_PEN
 from tests.drawn_digits import STYLES, drawn_digits, read_drawings
 
 ROOT = Path(__file__).resolve().parents[3]

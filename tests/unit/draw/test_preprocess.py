@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from core.draw import preprocess as pp
-from tests.drawing import canvas
+from core.draw.pen import canvas
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,4 +1,4 @@
-"""A pen on a canvas, for the tests and benchmarks that need drawings.
+"""A pen on a canvas: drawings made in code, for the question bank, tests and benchmarks.
 
 The draw page's canvas is 280x280 pixels and its pen draws round-capped strokes
 22 pixels wide by default; `canvas` draws with Pillow on a same-sized image and
@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+CANVAS_SIZE = 280
+"""The draw page's canvas width and height on a laptop, in pixels."""
 PAGE_PEN = 22
 """The draw page's default pen width on its 280x280 canvas."""
 
@@ -30,7 +32,7 @@ def canvas(
 
 
 def polylines(strokes: Sequence[Sequence[Point]]) -> Callable[[ImageDraw.ImageDraw, int], None]:
-    """A `canvas` drawing of pen strokes, each a polyline in canvas pixels.
+    """Return a `canvas` drawing of pen strokes, each a polyline in canvas pixels.
 
     Round joints and round caps, as the page's free-drawing pen (Fabric.js)
     draws them: Pillow's ``line`` has square ends, so a disc of the pen's
