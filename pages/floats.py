@@ -119,6 +119,8 @@ def bit_view_section() -> None:
     bits = fl.dissect(ss["fl.value"], dtype)
     st.markdown(bit_strip(bit_view.strip_fields(bits)), unsafe_allow_html=True)
     st.markdown(bit_view.kind_text(bits))
+    if binade := bit_view.binade_text(bits, fmt):
+        st.caption(binade)
     with st.container(border=True):
         st.caption("Click the bits: a filled button is a 1.")
         st_fl.sync_bit_pills(ss, bits, fmt)

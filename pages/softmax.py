@@ -190,7 +190,8 @@ def multi_class_page() -> dict:
     st.caption(
         "⚠ marks inf, nan and underflow to 0. Values are the shortest decimals that read back "
         "as the same float; exact values are rounded to 17 significant digits. "
-        "ULP: error in units in the last place (a correctly rounded result is at most 0.5)."
+        "∂L/∂z: the loss's gradient, p − onehot(y), from the stable p. ULP: error in units "
+        "in the last place (a correctly rounded result is at most 0.5)."
     )
     # Side by side on a laptop, one under the other on a projector.
     left, right = (st.container(), st.container()) if style.font_size > 16 else st.columns(2)

@@ -9,6 +9,7 @@ from core.training import settings as ts
 from core.training import state as tr
 from core.training.history import coincidence_note, coinciding_curves, downsample
 from core.training.models import evaluate, weights_to_npz
+from core.training.network import NetworkSpec
 from core.training.readable import readable_source
 from core.training.results import (
     misclassified_captions,
@@ -130,6 +131,9 @@ try:
 except ValueError as error:
     settings = None
     st.error(f"{str(error)[:1].upper()}{str(error)[1:]}. Fix this to start training.")
+else:
+    inputs = int(shown.x_train[0].size)
+    st.caption(f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}")
 
 job, run_config = current_job(JOB)
 st.button(

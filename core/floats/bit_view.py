@@ -12,7 +12,7 @@ from core.floats.bits import FloatBits
 from core.floats.lesson import KIND_EXPLANATIONS
 from core.floats.state import bit_positions
 from core.numerics.formats import FloatFormat
-from core.numerics.text import folded_text
+from core.numerics.text import folded_text, format_float
 
 BIT_HELP = "A filled button is a 1 bit; click to flip it. Each is labelled with its place value."
 """The tooltip of every bit button."""
@@ -136,3 +136,44 @@ def kind_text(bits: FloatBits) -> str:
         else ""
     )
     return f"**{name}.** {explanation}{formula}"
+
+
+def binade_text(bits: FloatBits, fmt: FloatFormat) -> str:
+    """Return how many numbers of the format share the number's power of two, and their gap.
+
+    Parameters
+    ----------
+    bits : FloatBits
+        The number, dissected.
+    fmt : FloatFormat
+        Its format.
+
+    Returns
+    -------
+    str
+        Such as ``"From 2^0 up to 2^1, float32 has 2^23 = 8,388,608 numbers, each
+        2^-23 ≈ 1.1920929e-7 apart."``; ``""`` for zeros, infinities and nan.
+
+    Notes
+    -----
+    Each binade ``[2**e, 2**(e+1))`` holds one number per fraction pattern,
+    ``2**f`` with ``f`` fraction bits, ``2**(e - f)`` apart; the subnormals fill
+    ``[0, 2**e_min)`` with the same count and the same gap as the first binade.
+    """
+    if bits.kind not in ("normal", "subnormal") or bits.ulp is None:
+        return ""
+    count = 2**fmt.fraction_bits
+    # A gap is a power of two the format itself holds: its shortest decimal there, which
+    # alone can be as short as 1e-45, comes with the power.
+    exponent = bits.exponent - fmt.fraction_bits
+    gap = f"{power_of_two(exponent)} ≈ {format_float(fmt.dtype.type(bits.ulp))}"
+    if bits.kind == "subnormal":
+        return (
+            f"Below 2^{fmt.min_exponent}, {fmt.name} has 2^{fmt.fraction_bits} = {count:,} "
+            f"subnormal numbers (0 among them), each {gap} apart."
+        )
+    low, high = power_of_two(bits.exponent), power_of_two(bits.exponent + 1)
+    return (
+        f"From {low} up to {high}, {fmt.name} has 2^{fmt.fraction_bits} = {count:,} numbers, "
+        f"each {gap} apart."
+    )

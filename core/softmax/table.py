@@ -34,7 +34,7 @@ def flagged(value: float | np.floating, truly_zero: bool = False) -> str:
 COLUMN_VIEWS: dict[str, tuple[str, ...] | None] = {
     "probabilities": ("class", "naive p", "stable p", "exact p"),
     "naive": ("class", "z", "exp(z)", "naive p"),
-    "stable": ("class", "z − max(z)", "exp(z − max(z))", "stable p"),
+    "stable": ("class", "z − max(z)", "exp(z − max(z))", "stable p", "∂L/∂z"),
     "errors": ("class", "naive rel. err", "naive ULP", "stable rel. err", "stable ULP"),
     "all": None,
 }
@@ -79,6 +79,7 @@ def per_class_columns(report: SoftmaxReport, view: str = "all") -> dict[str, lis
         "naive p": [flagged(v, z) for v, z in zip(report.p_naive, exact_zero, strict=True)],
         "stable p": [flagged(v, z) for v, z in zip(report.p_stable, exact_zero, strict=True)],
         "exact p": [format_exact(v) for v in report.p_exact],
+        "∂L/∂z": [format_float(v) for v in report.grad_stable],
         "naive rel. err": [format_error(e) for e in report.naive_rel],
         "naive ULP": [format_error(e) for e in report.naive_ulp],
         "stable rel. err": [format_error(e) for e in report.stable_rel],

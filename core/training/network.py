@@ -65,6 +65,15 @@ class NetworkSpec:
         """Weights and biases in all, ``sum(a * b + b)`` over consecutive layer sizes ``a, b``."""
         return sum(a * b + b for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True))
 
+    @property
+    def summary(self) -> str:
+        """The layers and their parameter count, for the train page.
+
+        Such as ``"784 → 25 → 15 → 10 (relu): 20,175 weights and biases"``.
+        """
+        layers = " → ".join(str(n) for n in self.sizes)
+        return f"{layers} ({self.activation}): {self.parameter_count:,} weights and biases"
+
     def shapes(self) -> list[tuple[tuple[int, int], tuple[int]]]:
         """Return the expected ``(W.shape, b.shape)`` per layer."""
         return [((a, b), (b,)) for a, b in zip(self.sizes[:-1], self.sizes[1:], strict=True)]

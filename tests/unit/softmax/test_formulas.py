@@ -191,6 +191,7 @@ COLUMNS = [
     "naive p",
     "stable p",
     "exact p",
+    "∂L/∂z",
     "naive rel. err",
     "naive ULP",
     "stable rel. err",
@@ -223,6 +224,7 @@ def test_per_class_columns_have_one_cell_per_class(n):
     assert all(len(cells) == n for cells in columns.values())
     assert columns["class"] == [str(i) for i in range(n - 1)] + [f"{n - 1} (true)"]
     assert columns["z"] == [format_float(float(k)) for k in range(n)]
+    assert columns["∂L/∂z"] == [format_float(g) for g in report.grad_stable]
     assert not any(BROKEN_MARK in cell for cells in columns.values() for cell in cells)
 
 
