@@ -16,7 +16,16 @@ from core.softmax import report as rp
 from core.training import state as tr
 from core.training.models import TrainedModel, default_model
 from ui.binding import read_link, session, write_link
-from ui.layout import chart_style, html_bars, require_navigation, url_notices, weights_upload
+from ui.layout import (
+    chart_style,
+    html_bars,
+    in_slot,
+    intro,
+    key_result_slot,
+    require_navigation,
+    url_notices,
+    weights_upload,
+)
 from ui.predict import predict_first
 
 PAGE = "draw"
@@ -34,13 +43,14 @@ read_link(PAGE, SETTINGS, dr.PREFIX, dr.apply_settings, {"available": list(model
 chosen = dr.keep_available(ss, list(models))
 
 st.title("Draw a digit")
-st.markdown(
+intro(
     "Draw a digit and see it the way the network does: shrunk to the format it was trained "
     "on, then ten logits, then probabilities from the stable softmax. Everything runs in "
     "NumPy on the model's weights."
 )
 url_notices(ss.get("dr.notices", []))
 predict_first("pages/draw.py", dr.apply_settings, {"available": list(models)})
+key_result = key_result_slot()
 st.multiselect(
     "Models (several: side by side on the same drawing)",
     list(models),
@@ -205,5 +215,6 @@ def drawing_and_answer() -> None:
                 )
 
 
-drawing_and_answer()
+with in_slot(key_result):
+    drawing_and_answer()
 write_link(PAGE, SETTINGS, dr.current_values(ss))

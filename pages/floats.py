@@ -19,7 +19,17 @@ from core.floats.settings import (
 from core.numerics.formats import FORMAT_NAMES, get_format
 from core.numerics.text import value_text
 from ui.binding import control, read_link, session, write_link
-from ui.layout import bit_strip, chart_style, html_table, require_navigation, styled, url_notices
+from ui.layout import (
+    bit_strip,
+    chart_style,
+    html_table,
+    in_slot,
+    intro,
+    key_result_slot,
+    require_navigation,
+    styled,
+    url_notices,
+)
 from ui.predict import predict_first
 
 PAGE = "floats"
@@ -33,13 +43,14 @@ style = chart_style()
 # ----- page -----
 
 st.title("Floating-point round-off")
-st.markdown(
+intro(
     "Computers store numbers with a fixed number of binary digits, so most decimals are "
     "rounded the moment they are stored, and subtracting two nearly equal numbers can wipe "
     "out most of the digits that were right. This page shows where, down to the bits."
 )
 url_notices(ss.get("fl.notices", []))
 predict_first("pages/floats.py", st_fl.apply_settings)
+key_result = key_result_slot()
 
 
 def course_example() -> None:
@@ -117,10 +128,13 @@ def bit_view_section() -> None:
         level, text = note
         (st.warning if level == "warning" else st.info)(text)
     bits = fl.dissect(ss["fl.value"], dtype)
-    st.markdown(bit_strip(bit_view.strip_fields(bits)), unsafe_allow_html=True)
-    st.markdown(bit_view.kind_text(bits))
-    if binade := bit_view.binade_text(bits, fmt):
-        st.caption(binade)
+    with in_slot(key_result):
+        if key_result is not None:
+            st.markdown(f"**x = {value_text(bits.value, dtype)} in {dtype}, bit by bit**")
+        st.markdown(bit_strip(bit_view.strip_fields(bits)), unsafe_allow_html=True)
+        st.markdown(bit_view.kind_text(bits))
+        if binade := bit_view.binade_text(bits, fmt):
+            st.caption(binade)
     with st.container(border=True):
         st.caption("Click the bits: a filled button is a 1.")
         st_fl.sync_bit_pills(ss, bits, fmt)
@@ -136,7 +150,7 @@ def bit_view_section() -> None:
                 help=bit_view.BIT_HELP,
             )
     columns = tables.details_columns(bits)
-    st.markdown(
+    in_slot(key_result).markdown(
         html_table(columns, label=f"The number in {dtype}", styles={dtype: tables.DETAILS_STYLES}),
         unsafe_allow_html=True,
     )

@@ -19,6 +19,10 @@ from ui.layout import (
     big_number,
     chart_style,
     html_table,
+    in_slot,
+    intro,
+    key_result_slot,
+    presenting,
     preset_buttons,
     require_navigation,
     url_notices,
@@ -35,13 +39,14 @@ sm.ensure_binary_defaults(ss)
 style = chart_style()
 
 st.title("Softmax & cross-entropy")
-st.markdown(
+intro(
     "Move the logits and compare the textbook softmax `exp(z)/Σexp(z)` with the stable one "
     "that first subtracts the largest logit, in the float format of your choice. Every "
     "number is checked against an exact reference computed with 60 significant digits."
 )
 url_notices(ss.get("sm.notices", []))
 predict_first("pages/softmax.py", sm.apply_settings)
+key_result = key_result_slot()
 
 top = st.columns([2, 2, 3])
 mode = control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))
@@ -98,9 +103,11 @@ def multi_class_controls() -> float:
 
 def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
     helps = sf.LOSS_HELP["binary" if binary else "multi"]
-    # Two to a row: a 17-digit value keeps its digits on one line at a size that still
-    # stands out, where four to a row would leave it a column too narrow.
-    columns = [c for _ in range(0, len(losses), 2) for c in st.columns(2)]
+    # Two to a row on a laptop: a 17-digit value keeps its digits on one line at a size
+    # that still stands out. A projector's screen is wider than its type is large, and the
+    # four in one row leave the question and the table below them on the same screen.
+    per_row = 4 if presenting() else 2
+    columns = [c for _ in range(0, len(losses), per_row) for c in st.columns(per_row)]
     for column, loss in zip(columns, losses, strict=False):
         exact = loss.key == "exact"
         with column:
@@ -174,19 +181,25 @@ def multi_class_page() -> dict:
     shift = multi_class_controls()
     y = ss["sm.y"]
     report = rp.softmax_report(list(ss["sm.logits"]), y, dtype, ss["sm.T"], shift)
-    st.subheader(f"Loss for the true class y = {y}")
-    loss_metrics(report.losses, dtype)
-    show_messages(report.messages)
-    st.subheader("Per class")
-    view = "all"
-    if style.font_size > 16:
-        # A projector's larger type fits four or five columns across, not twelve.
-        view = control(
-            sm.PREFIX, "columns", sf.CONTROLS["columns"], default="probabilities", required=True
+    with in_slot(key_result):
+        st.subheader(f"Loss for the true class y = {y}")
+        loss_metrics(report.losses, dtype)
+        show_messages(report.messages)
+        st.subheader("Per class")
+        view = "all"
+        if style.font_size > 16:
+            # A projector's larger type fits four or five columns across, not twelve.
+            view = control(
+                sm.PREFIX,
+                "columns",
+                sf.CONTROLS["columns"],
+                default="probabilities",
+                required=True,
+            )
+        st.markdown(
+            html_table(per_class_columns(report, view), label="Per class"),
+            unsafe_allow_html=True,
         )
-    st.markdown(
-        html_table(per_class_columns(report, view), label="Per class"), unsafe_allow_html=True
-    )
     st.caption(
         "⚠ marks inf, nan and underflow to 0. Values are the shortest decimals that read back "
         "as the same float; exact values are rounded to 17 significant digits. "
@@ -241,19 +254,20 @@ def binary_page() -> dict:
     )
     y = control(sm.PREFIX, "by", sf.CONTROLS["by"], right)
     report = rp.binary_report(z, y, dtype)
-    if report.losses:
-        big_number(
-            f"Naive sigmoid σ(z) in {dtype}",
-            format_float(report.a_naive),
-            "sm-sigmoid",
-            help="1 / (1 + exp(−z))",
-        )
-        st.caption(
-            f"exact σ(z) = {format_exact(report.a_exact)} = "
-            f"1 − {format_exact(report.complement_exact)}"
-        )
-        loss_metrics(report.losses, dtype, binary=True)
-    show_messages(report.messages)
+    with in_slot(key_result):
+        if report.losses:
+            big_number(
+                f"Naive sigmoid σ(z) in {dtype}",
+                format_float(report.a_naive),
+                "sm-sigmoid",
+                help="1 / (1 + exp(−z))",
+            )
+            st.caption(
+                f"exact σ(z) = {format_exact(report.a_exact)} = "
+                f"1 − {format_exact(report.complement_exact)}"
+            )
+            loss_metrics(report.losses, dtype, binary=True)
+        show_messages(report.messages)
     limit = max(60.0, min(sm.BINARY_LIMIT, abs(float(z)) * 1.2))
     curve_z, curve_losses = rp.binary_loss_curve(dtype, y, limit)
     st.plotly_chart(

@@ -20,6 +20,9 @@ from ui.binding import control, read_link, session, write_link
 from ui.layout import (
     big_number,
     chart_style,
+    in_slot,
+    intro,
+    key_result_slot,
     preset_buttons,
     require_navigation,
     url_notices,
@@ -74,13 +77,14 @@ def start_training() -> None:
 
 
 st.title("Train the network live")
-st.markdown(
+intro(
     "The course's network, `Dense(25, relu) → Dense(15, relu) → Dense(10)`, trained in a "
     "worker process while you watch. Pick one variant or several: compared variants start "
     "from the same weights and see the same batches in the same order."
 )
 url_notices(ss.get("tr.notices", []))
 predict_first("pages/train.py", tr.apply_settings)
+key_result = key_result_slot()
 mnist, mnist_notes = mnist_source()
 preset_buttons(ts.PRESETS, "tr", lambda key: tr.on_preset(ss, key, mnist is not None))
 
@@ -136,7 +140,7 @@ else:
     st.caption(f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}")
 
 job, run_config = current_job(JOB)
-st.button(
+in_slot(key_result).button(
     "Start training",
     key="tr.start",
     on_click=start_training,
@@ -266,7 +270,8 @@ def results(current) -> None:
 
 
 if job is not None:
-    watch_job(job.id, live, "training workers")
+    with in_slot(key_result):
+        watch_job(job.id, live, "training workers")
     results(job)
 
 weights_upload("Upload weights saved earlier (.npz)", "tr.weights_file")

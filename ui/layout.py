@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -78,9 +79,46 @@ def presentation_toggle() -> bool:
     return on
 
 
+def presenting() -> bool:
+    """Whether presentation mode is on."""
+    return bool(st.session_state.get(PRESENT_KEY))
+
+
+def intro(text: str) -> None:
+    """Draw a page's introduction, except in presentation mode, where the teacher says it.
+
+    Parameters
+    ----------
+    text : str
+        Markdown of ours.
+    """
+    if not presenting():
+        st.markdown(text)
+
+
+def key_result_slot() -> Any:
+    """Return where a page draws its key result: right here in presentation mode, else later.
+
+    In presentation mode the key result sits under the question, above the
+    controls, so both fit one projector screen; on a laptop it stays after the
+    controls that change it.
+
+    Returns
+    -------
+    object
+        A container to draw into with `in_slot`, or None.
+    """
+    return st.container() if presenting() else None
+
+
+def in_slot(slot: Any) -> Any:
+    """Return the container to draw a key result in: `slot`, or a new one here when None."""
+    return st.container() if slot is None else slot
+
+
 def chart_style() -> ChartStyle:
     """Return the chart sizes for the current mode."""
-    return PROJECTOR if st.session_state.get(PRESENT_KEY) else LAPTOP
+    return PROJECTOR if presenting() else LAPTOP
 
 
 CELL_STYLES = {

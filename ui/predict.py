@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.questions import progress as qp
 from core.questions.bank import Question, number_text, questions_for
-from ui.layout import url_notices
+from ui.layout import presenting, url_notices
 
 
 def _label(question: Question, number: int, done: Mapping[str, qp.Answer]) -> str:
@@ -46,6 +46,7 @@ def _ask(question: Question, apply: qp.Apply, context: Mapping[str, Any] | None)
             "Your prediction",
             key=qp.input_key(question),
             placeholder="A number, such as 2.5, 1e-7 or 2^10",
+            label_visibility="collapsed" if presenting() else "visible",
         )
     else:
         st.radio(
@@ -54,7 +55,9 @@ def _ask(question: Question, apply: qp.Apply, context: Mapping[str, Any] | None)
             format_func=question.options.__getitem__,
             index=None,
             key=qp.input_key(question),
-            horizontal=question.kind == "larger",
+            label_visibility="collapsed" if presenting() else "visible",
+            # Side by side on a projector: the key result below stays on the screen.
+            horizontal=question.kind == "larger" or presenting(),
         )
     if ss.get(qp.key("error", question.page)):
         st.error(ss[qp.key("error", question.page)], icon=":material/error:")
@@ -140,8 +143,9 @@ def predict_first(page: str, apply: qp.Apply, context: Mapping[str, Any] | None 
     ss[pick] = question.id
     labels = {q.id: _label(q, n, done) for n, q in enumerate(questions, start=1)}
     with st.container(border=True, key=f"qz-panel-{page.rsplit('/', 1)[-1][:-3]}"):
-        st.markdown(f"**Predict first** · {qp.progress_line(questions, done)}")
-        st.pills(
+        head = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+        head.markdown(f"**Predict first** · {qp.progress_line(questions, done)}")
+        head.pills(
             "Questions of this lesson",
             [q.id for q in questions],
             format_func=labels.__getitem__,
