@@ -83,7 +83,7 @@ def test_url_with_dtype():
         ({"T": "0"}, "positive"),
         ({"T": "-2"}, "positive"),
         ({"dtype": "float8"}, "float8"),
-        ({"mode": "odd"}, "multi or binary"),
+        ({"mode": "odd"}, "multi, binary or multilabel"),
     ],
 )
 def test_bad_url_values_fall_back_with_a_notice(query, fragment):

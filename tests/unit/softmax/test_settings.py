@@ -96,7 +96,7 @@ def test_binary_query():
         ({"T": "-3"}, "temperature", 1.0, "positive"),
         ({"T": "nan"}, "temperature", 1.0, "nan"),
         ({"T": "1e9"}, "temperature", 1.0, "outside"),
-        ({"mode": "ternary"}, "mode", "multi", "multi or binary"),
+        ({"mode": "ternary"}, "mode", "multi", "multi, binary or multilabel"),
     ],
 )
 def test_bad_query_values_fall_back_with_a_notice(params, field, default, fragment):

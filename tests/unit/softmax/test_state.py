@@ -80,6 +80,8 @@ def test_binary_link_keeps_the_multi_class_logits_of_the_session():
         "z": (-40.0,),
         "y": 1,
         "temperature": 1.0,
+        "labels": (),
+        "names": (),
     }
 
 
@@ -250,6 +252,8 @@ def test_on_preset_loads_the_case_and_its_lesson(preset):
         "z": case.z,
         "y": case.y,
         "temperature": case.temperature,
+        "labels": (),
+        "names": (),
     }
 
 
