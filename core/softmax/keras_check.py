@@ -58,20 +58,26 @@ def _multilabel_case(
     loss = keras.losses.BinaryCrossentropy(dtype=dtype)
     loss_from_logits = keras.losses.BinaryCrossentropy(from_logits=True, dtype=dtype)
     one = tf.constant(1, dtype=dtype)
-    setups = {
-        # keras.activations.sigmoid tags its output with the logits, as a
-        # Dense(..., activation="sigmoid") layer does; the loss then uses them.
-        "sigmoid_layer": lambda t, x: loss(t, keras.activations.sigmoid(x)),
-        "tf_sigmoid": lambda t, x: loss(t, tf.math.sigmoid(x)),
-        "handwritten": lambda t, x: loss(t, one / (one + tf.exp(-x))),
-        "from_logits": lambda t, x: loss_from_logits(t, x),
-    }
-    columns = [(target[:, i : i + 1], z[:, i : i + 1]) for i in range(len(labels))]
-    result: dict[str, Any] = {key: float(setup(target, z)) for key, setup in setups.items()}
-    result["per_label"] = {
-        key: [float(setup(t, x)) for t, x in columns] for key, setup in setups.items()
-    }
-    result["probabilities"] = [float(v) for v in tf.math.sigmoid(z).numpy()[0]]
+    # One output of the sample's probabilities: TensorFlow's vectorised kernels can round
+    # a whole row differently from a single value, and a model's outputs are a row.
+    tf_sigmoid = tf.math.sigmoid(z)
+    handwritten = one / (one + tf.exp(-z))
+
+    def losses(columns: slice) -> dict[str, float]:
+        t, x = target[:, columns], z[:, columns]
+        return {
+            # keras.activations.sigmoid tags its output with the logits, as a
+            # Dense(..., activation="sigmoid") layer does; the loss then uses them.
+            "sigmoid_layer": float(loss(t, keras.activations.sigmoid(x))),
+            "tf_sigmoid": float(loss(t, tf_sigmoid[:, columns])),
+            "handwritten": float(loss(t, handwritten[:, columns])),
+            "from_logits": float(loss_from_logits(t, x)),
+        }
+
+    result: dict[str, Any] = losses(slice(None))
+    each = [losses(slice(i, i + 1)) for i in range(len(labels))]
+    result["per_label"] = {key: [output[key] for output in each] for key in each[0]}
+    result["probabilities"] = [float(v) for v in tf_sigmoid.numpy()[0]]
     return result
 
 
