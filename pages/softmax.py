@@ -7,13 +7,14 @@ from core.numerics.formats import DTYPE_NAMES
 from core.numerics.limits import exp_overflow_threshold
 from core.numerics.text import format_exact, format_float
 from core.softmax import figures
+from core.softmax import multilabel as ml
 from core.softmax import report as rp
 from core.softmax import settings as sf
 from core.softmax import state as sm
+from core.softmax import table as tb
 from core.softmax.formulas import softmax_formulas
 from core.softmax.functions import sigmoid_saturation_point
 from core.softmax.keras_check import KERAS_LOSS_CHECK
-from core.softmax.table import keras_columns, per_class_columns
 from ui.binding import control, read_link, session, write_link
 from ui.layout import (
     big_number,
@@ -36,6 +37,7 @@ ss = session()
 require_navigation()
 read_link(PAGE, sf.SETTINGS, sm.PREFIX, sm.apply_settings)
 sm.ensure_binary_defaults(ss)
+sm.ensure_multilabel_defaults(ss)
 style = chart_style()
 
 st.title("Softmax & cross-entropy")
@@ -101,15 +103,15 @@ def multi_class_controls() -> float:
     return control(sm.PREFIX, "c", sf.CONTROLS["c"], **bounds)
 
 
-def loss_metrics(losses, dtype_name: str, binary: bool = False) -> None:
-    helps = sf.LOSS_HELP["binary" if binary else "multi"]
+def loss_metrics(losses, dtype_name: str, kind: str = "multi") -> None:
+    helps = sf.LOSS_HELP[kind]
     # Two to a row on a laptop: a 17-digit value keeps its digits on one line at a size
     # that still stands out. A projector's screen is wider than its type is large, and the
     # four in one row leave the question and the table below them on the same screen.
     per_row = 4 if presenting() else 2
     columns = [c for _ in range(0, len(losses), per_row) for c in st.columns(per_row)]
     for column, loss in zip(columns, losses, strict=False):
-        exact = loss.key == "exact"
+        exact = loss.key.endswith("exact")
         with column:
             big_number(
                 f"{loss.label} reference" if exact else f"{loss.label} ({dtype_name})",
@@ -156,11 +158,16 @@ def tf_check(case: dict) -> None:
     if asked != case:
         st.caption("The logits changed since the last check; press the button to check again.")
         return
-    rows = rp.compare_with_keras(
-        asked["mode"], asked["z"], asked["y"], asked["dtype"], job.result[0]
-    )
+    if asked["mode"] == "multilabel":
+        rows = rp.compare_multilabel_with_keras(
+            asked["z"], asked["labels"], asked["dtype"], job.result[0]
+        ).rows
+    else:
+        rows = rp.compare_with_keras(
+            asked["mode"], asked["z"], asked["y"], asked["dtype"], job.result[0]
+        )
     st.markdown(
-        html_table(keras_columns(rows), label="Softmax Lab against TensorFlow"),
+        html_table(tb.keras_columns(rows), label="Softmax Lab against TensorFlow"),
         unsafe_allow_html=True,
     )
 
@@ -197,7 +204,7 @@ def multi_class_page() -> dict:
                 required=True,
             )
         st.markdown(
-            html_table(per_class_columns(report, view), label="Per class"),
+            html_table(tb.per_class_columns(report, view), label="Per class"),
             unsafe_allow_html=True,
         )
     st.caption(
@@ -266,7 +273,7 @@ def binary_page() -> dict:
                 f"exact σ(z) = {format_exact(report.a_exact)} = "
                 f"1 − {format_exact(report.complement_exact)}"
             )
-            loss_metrics(report.losses, dtype, binary=True)
+            loss_metrics(report.losses, dtype, "binary")
         show_messages(report.messages)
     limit = max(60.0, min(sm.BINARY_LIMIT, abs(float(z)) * 1.2))
     curve_z, curve_losses = rp.binary_loss_curve(dtype, y, limit)
@@ -284,7 +291,64 @@ def binary_page() -> dict:
     return {"mode": "binary", "z": [float(report.z)], "y": y, "dtype": dtype}
 
 
-case = multi_class_page() if mode == "multi" else binary_page()
+def multilabel_page() -> dict:
+    control(sm.PREFIX, "names_text", sf.CONTROLS["names_text"], on_change=sm.on_names, args=(ss,))
+    if ss.get("sm.names_error"):
+        st.error(ss["sm.names_error"], icon=":material/error:")
+    for i, name in enumerate(ss["sm.ml_names"]):
+        # The name is the student's text: shown as plain text, never as Markdown.
+        left, middle, right = st.columns([2, 3, 2], vertical_alignment="bottom")
+        left.text(name)
+        middle.number_input(
+            f"Logit z{i}",
+            min_value=-sf.MULTILABEL_LIMIT,
+            max_value=sf.MULTILABEL_LIMIT,
+            step=0.5,
+            key=f"sm.ml_z{i}",
+            on_change=sm.on_ml_logit,
+            args=(ss, i),
+            persist_state="session",
+        )
+        right.checkbox(
+            f"Label y{i} = 1",
+            key=f"sm.ml_y{i}",
+            on_change=sm.on_ml_label,
+            args=(ss, i),
+            persist_state="session",
+        )
+    report = ml.multilabel_report(ss["sm.ml_logits"], ss["sm.ml_labels"], ss["sm.ml_names"], dtype)
+    with in_slot(key_result):
+        st.subheader(f"Loss of the sample, {len(report.labels)} outputs")
+        loss_metrics(report.sums + report.means, dtype, "multilabel")
+        st.markdown(report.mean_text)
+        show_messages(report.messages)
+        st.subheader("Per output")
+        view = "all"
+        if style.font_size > 16:
+            view = control(
+                sm.PREFIX, "ml_columns", sf.CONTROLS["ml_columns"], default="losses", required=True
+            )
+        columns = tb.multilabel_columns(report, view)
+        st.markdown(
+            html_table(columns, label="Per output", text=(tb.OUTPUT_COLUMN,)),
+            unsafe_allow_html=True,
+        )
+    st.caption(
+        "Σ: the sums over the outputs. ⚠ marks inf, nan, a sigmoid rounded to exactly 0 or 1 "
+        "and a loss that underflowed to 0. ULP: error in units in the last place."
+    )
+    st.plotly_chart(
+        figures.sigmoid_softmax_bars(report.names, report.sigmoid, report.softmax, style),
+        width="stretch",
+        key="sm.chart.multilabel",
+    )
+    st.caption(report.sum_text)
+    z = [float(v) for v in report.logits]
+    return {"mode": "multilabel", "z": z, "labels": list(report.labels), "dtype": dtype}
+
+
+pages = {"multi": multi_class_page, "binary": binary_page, "multilabel": multilabel_page}
+case = pages[mode]()
 keras_truth()
 tf_check(case)
 write_link(PAGE, sf.SETTINGS, sm.current_values(ss))

@@ -187,8 +187,9 @@ def html_table(
     label: str,
     styles: Mapping[str, str | Sequence[str]] | None = None,
     titles: Mapping[str, Sequence[str]] | None = None,
+    text: Sequence[str] = (),
 ) -> str:
-    """Return a compact HTML table of pre-formatted cells (our own text only, never input).
+    """Return a compact HTML table of pre-formatted cells (our own text, save `text` columns).
 
     The first column holds the row labels (row headers); an empty title leaves its
     corner cell blank. The table scrolls sideways in a box that the keyboard can reach.
@@ -207,6 +208,9 @@ def html_table(
     titles : mapping, optional
         Column title to one hover text per cell (``""`` for none), such as every
         digit of a value shown shorter.
+    text : sequence of str, optional
+        Titles of columns whose cells are a student's text (names): escaped and
+        shown as they are, never marked up as code or as a broken value.
 
     Returns
     -------
@@ -217,6 +221,8 @@ def html_table(
     titles = titles or {}
 
     def cells(title: str, texts: Sequence[str]) -> list[str]:
+        if title in text:
+            return [escape(cell) for cell in texts]
         style = styles.get(title, "")
         kinds = [style] * len(texts) if isinstance(style, str) else list(style)
         hover = titles.get(title) or [""] * len(texts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
@@ -293,4 +294,49 @@ def binary_loss_chart(
         annotations=notes,
         xaxis={"title": {"text": "logit z"}},
         yaxis={"title": {"text": "loss"}, "range": [0, top * 1.05]},
+    )
+
+
+def sigmoid_softmax_bars(
+    names: Sequence[str],
+    sigmoid: NDArray[np.floating],
+    softmax: NDArray[np.floating],
+    style: ChartStyle = LAPTOP,
+) -> go.Figure:
+    r"""Bar chart of each output's sigmoid beside the softmax of the same logits.
+
+    Parameters
+    ----------
+    names : sequence of str
+        One name per output, the student's text: escaped here, since plotly
+        reads tags in tick labels.
+    sigmoid, softmax : numpy.ndarray
+        :math:`\sigma(z_i)` and :math:`\mathrm{softmax}(z)_i`; ``nan`` bars are
+        drawn at 0 and labelled.
+    style : ChartStyle, optional
+        Sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Grouped bars; each legend entry gives its sum, computed from the values.
+
+    Notes
+    -----
+    .. math::
+        \sigma(z_i) = \frac{1}{1 + e^{-z_i}}, \quad
+        \mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_k e^{z_k}}
+    """
+    outputs = [f"{i}: {escape(name)}" for i, name in enumerate(names)]
+    totals = [float(np.sum(np.asarray(v, dtype=np.float64))) for v in (sigmoid, softmax)]
+    traces = [
+        _bar(f"sigmoid σ(z_i) each, sum {totals[0]:.3g}", outputs, sigmoid, "keras", style),
+        _bar(f"softmax(z)_i, sum {totals[1]:.3g}", outputs, softmax, "stable", style),
+    ]
+    return figure(
+        traces,
+        style,
+        "One sigmoid per output against one softmax",
+        barmode="group",
+        yaxis={"range": [0, 1.18], "title": "probability"},
     )

@@ -656,6 +656,33 @@ def binary_cross_entropy_from_logits(
         return tidy(np.maximum(x, 0) - x * label + np.log1p(tidy(np.exp(-np.abs(x)))))
 
 
+def keras_label_mean(losses: ArrayLike) -> np.floating:
+    r"""Replica of how Keras reduces one sample's per-label losses: their mean.
+
+    Parameters
+    ----------
+    losses : array_like
+        The per-label binary cross-entropies of one sample, in their dtype.
+
+    Returns
+    -------
+    numpy floating
+        Their mean over the last axis, as ``keras.losses.BinaryCrossentropy``
+        returns it for the sample: summed and divided in float32 for float16
+        losses (Keras' ``ops.mean`` on TensorFlow) and rounded once to the
+        losses' dtype, in the dtype itself otherwise.
+
+    Notes
+    -----
+    .. math:: \bar L = \frac{1}{K} \sum_{i=1}^{K} L_i = \frac{\sum_i L_i}{K}
+    """
+    x = _as_float_array(losses)
+    compute = np.promote_types(x.dtype, np.float32)
+    with np.errstate(all="ignore"):
+        mean = np.sum(x.astype(compute), axis=-1) / compute.type(x.shape[-1])
+    return x.dtype.type(mean)
+
+
 def _check_label(y: int) -> None:
     if y not in (0, 1):
         raise ValueError(f"a binary label is 0 or 1; got {y}")

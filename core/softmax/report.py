@@ -204,14 +204,38 @@ def loss_caption(
     return f"broken: {format_float(value)}, but the exact loss is finite"
 
 
-def _losses(computed, exact_loss: mpmath.mpf, dtype: np.dtype) -> tuple[Loss, ...]:
+def measured_losses(
+    computed,
+    exact_loss: mpmath.mpf,
+    dtype: np.dtype,
+    exact_key: str = "exact",
+    exact_label: str = "Exact",
+) -> tuple[Loss, ...]:
+    """Return each computed loss with its errors against the exact one, then the exact one.
+
+    Parameters
+    ----------
+    computed : iterable of tuple
+        ``(key, label, value)`` per method, the value in `dtype`.
+    exact_loss : mpmath.mpf
+        The exact loss of the stored logits.
+    dtype : numpy.dtype
+        The format the values were computed in, for their ULPs.
+    exact_key, exact_label : str, optional
+        The key and name of the exact reference.
+
+    Returns
+    -------
+    tuple of Loss
+        One per method, then the exact reference.
+    """
     measured = []
     for key, label, value in computed:
         rel, ulp = relative_error(value, exact_loss), ulp_error(value, exact_loss, dtype)
         measured.append(
             Loss(key, label, value, rel, ulp, loss_caption(value, exact_loss, rel, ulp))
         )
-    return (*measured, Loss("exact", "Exact", exact_loss, None, None, "60-digit mpmath"))
+    return (*measured, Loss(exact_key, exact_label, exact_loss, None, None, "60-digit mpmath"))
 
 
 def softmax_report(
@@ -260,7 +284,7 @@ def softmax_report(
         ("keras", "Keras on probabilities", sm.cross_entropy_keras_probs(p_stable, y)),
         ("logits", "From logits", sm.cross_entropy_from_logits(logits, y)),
     )
-    losses = _losses(computed, exact_loss, dtype)
+    losses = measured_losses(computed, exact_loss, dtype)
 
     report = SoftmaxReport(
         dtype=dtype,
@@ -643,7 +667,7 @@ def binary_report(z: float, y: int, dtype_name: str) -> BinaryReport:
         ("keras", "Keras on probabilities", sm.binary_cross_entropy_keras_probs(a_naive, y)[()]),
         ("logits", "From logits", sm.binary_cross_entropy_from_logits(logit, y)[()]),
     )
-    losses = _losses(computed, exact_loss, dtype)
+    losses = measured_losses(computed, exact_loss, dtype)
     saturation = sm.sigmoid_saturation_point(dtype)
     naive, keras = losses[0].value, losses[1].value
     if a_naive in (0, 1):
@@ -1127,3 +1151,119 @@ def compare_with_keras(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class MultilabelComparison:
+    """Softmax Lab against real Keras for one multi-label sample.
+
+    Attributes
+    ----------
+    means : list of KerasComparison
+        Each set-up's loss as Keras returns it for the sample: the mean of the
+        per-output losses (`core.softmax.functions.keras_label_mean`).
+    per_label : list of list of KerasComparison
+        Per output, each set-up on that output alone.
+    """
+
+    means: list[KerasComparison]
+    per_label: list[list[KerasComparison]]
+
+    @property
+    def rows(self) -> list[KerasComparison]:
+        """The rows the page shows: each set-up's mean, then from logits output by output."""
+        return self.means + [label[-1] for label in self.per_label]
+
+
+def compare_multilabel_with_keras(
+    z: list[float], labels: list[int], dtype_name: str, keras_result: dict
+) -> MultilabelComparison:
+    r"""Pair our multi-label replicas with real Keras results for the same logits.
+
+    Parameters
+    ----------
+    z : list of float
+        Logits as given to Keras, one per output.
+    labels : list of int
+        One label, 0 or 1, per output.
+    dtype_name : str
+        Float format of the computation.
+    keras_result : dict
+        One multi-label entry of `core.softmax.keras_check.keras_loss_check`:
+        per set-up the sample's loss, ``"per_label"`` with each set-up's loss on
+        each output alone, and the TensorFlow sigmoids as ``"probabilities"``.
+
+    Returns
+    -------
+    MultilabelComparison
+        Every output judged as `compare_with_keras` judges binary mode, and the
+        mean of the outputs against Keras' value for the sample.
+
+    Notes
+    -----
+    Keras reduces the last axis by its mean, so the sample's loss is
+
+    .. math:: \bar L = \frac{1}{K} \sum_{i=1}^{K} L_i
+
+    Rounding can put each :math:`L_i` its own allowance :math:`r_i` apart, so
+    the means can lie :math:`\frac{1}{K}\sum_i r_i` apart, plus the rounding of
+    the sum in the compute format (float32 for float16) and of the mean itself.
+    """
+    dtype = as_dtype(dtype_name)
+    with np.errstate(all="ignore"):
+        logits = np.asarray(z, dtype=dtype)
+    tf_probs = np.asarray(keras_result["probabilities"], dtype=dtype)
+    count = len(labels)
+    rows = [_binary_rows(logits[i], y, tf_probs[i]) for i, y in enumerate(labels)]
+    references = [binary_cross_entropy_exact(logits[i], y) for i, y in enumerate(labels)]
+
+    def compared(row: _Row, keras: float, reference: mpmath.mpf, setup: str) -> KerasComparison:
+        flushed = None if row.flushed is None else dtype.type(row.flushed)
+        return KerasComparison(
+            setup,
+            dtype.type(row.ours),
+            dtype.type(keras),
+            reference,
+            row.rounding,
+            flushed,
+            row.subnormal,
+        )
+
+    per_label = [
+        [
+            compared(
+                row,
+                keras_result["per_label"][row.key][i],
+                references[i],
+                f"{row.setup} on output {i} alone",
+            )
+            for row in label_rows
+        ]
+        for i, label_rows in enumerate(rows)
+    ]
+    compute = np.promote_types(dtype, np.float32)
+    means = []
+    for j, first in enumerate(rows[0]):
+        column = [label_rows[j] for label_rows in rows]
+        ours = sm.keras_label_mean([row.ours for row in column])
+        total = float(np.sum([float(row.ours) for row in column]))
+        rounding = sum(row.rounding for row in column) / count + ROUNDING_SLACK * float(
+            _spacing(total, compute) + _spacing(ours, dtype)
+        )
+        flushes = [row for row in column if row.flushed is not None]
+        flushed = (
+            {
+                "flushed": sm.keras_label_mean(
+                    [row.ours if row.flushed is None else row.flushed for row in column]
+                ),
+                "subnormal": flushes[0].subnormal,
+            }
+            if flushes
+            else {}
+        )
+        mean_row = _Row(first.setup, first.key, ours, rounding, **flushed)
+        setup = first.setup.replace("Dense(1,", f"Dense({count},")
+        means.append(
+            compared(mean_row, keras_result[first.key], exact.fsum(references) / count, setup)
+        )
+    return MultilabelComparison(means, per_label)

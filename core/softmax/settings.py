@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from core.numerics.formats import DEFAULT_DTYPE, DTYPE_NAMES, DTypeName
 from core.settings import Control, Setting, SettingsTable, Values, choice, integer, shortest
-from core.softmax.table import COLUMN_VIEWS, VIEW_LABELS
+from core.softmax.table import (
+    COLUMN_VIEWS,
+    MULTILABEL_VIEW_LABELS,
+    MULTILABEL_VIEWS,
+    VIEW_LABELS,
+)
 
 MIN_CLASSES = 2
 MAX_CLASSES = 10
@@ -26,8 +32,27 @@ TEMPERATURE_MAX = 100.0
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 
-Mode = Literal["multi", "binary"]
-MODES: tuple[Mode, ...] = ("multi", "binary")
+Mode = Literal["multi", "binary", "multilabel"]
+MODES: tuple[Mode, ...] = ("multi", "binary", "multilabel")
+
+MULTILABEL_LIMIT = 100_000.0
+"""Largest multi-label logit the page takes, the bound of its number inputs."""
+MAX_NAME_LENGTH = 24
+"""Longest output name: names are the student's text, shown as text only."""
+DEFAULT_NAMES = (
+    "car",
+    "bus",
+    "pedestrian",
+    "bicycle",
+    "truck",
+    "traffic light",
+    "stop sign",
+    "dog",
+    "motorcycle",
+    "train",
+)
+"""What a street scene's outputs are called until the student names them."""
+DEFAULT_MULTILABEL_LOGITS = (3.0, -2.0, 0.5)
 
 
 def parse_number(token: str, what: str = "value") -> float:
@@ -148,7 +173,12 @@ class SoftmaxSettings:
     temperature : float
         Logits are divided by it before the softmax.
     mode : str
-        ``"multi"`` (softmax) or ``"binary"`` (sigmoid).
+        ``"multi"`` (softmax), ``"binary"`` (sigmoid) or ``"multilabel"`` (one
+        sigmoid per output).
+    labels : tuple of int
+        One label 0/1 per logit in multi-label mode; empty in the others.
+    names : tuple of str
+        One name per logit in multi-label mode; empty in the others.
     """
 
     z: tuple[float, ...] = (2.0, 1.0, 0.1)
@@ -156,6 +186,8 @@ class SoftmaxSettings:
     dtype: DTypeName = DEFAULT_DTYPE
     temperature: float = 1.0
     mode: Mode = "multi"
+    labels: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 DEFAULT_BINARY_LOGIT = 3.0
@@ -272,13 +304,120 @@ def preset_by_key(key: str) -> Preset:
 
 
 def _default_logits(values: Values) -> tuple[float, ...]:
+    if values["mode"] == "multilabel":
+        return DEFAULT_MULTILABEL_LOGITS
     return (DEFAULT_BINARY_LOGIT,) if values["mode"] == "binary" else SoftmaxSettings().z
 
 
 def _parse_logits(text: str, values: Values) -> tuple[float, ...]:
     if values["mode"] == "binary":
         return (parse_number(text, "logit"),)
-    return tuple(parse_logit_list(text))
+    logits = tuple(parse_logit_list(text))
+    if values["mode"] == "multilabel" and max(abs(v) for v in logits) > MULTILABEL_LIMIT:
+        raise ValueError(f"a multi-label logit is between ±{MULTILABEL_LIMIT:,.0f} here")
+    return logits
+
+
+def default_labels(count: int) -> tuple[int, ...]:
+    """Return the labels of `count` outputs before the student sets them: only the first is 1."""
+    return (1,) + (0,) * (count - 1)
+
+
+def default_names(count: int) -> tuple[str, ...]:
+    """Return the names of `count` outputs before the student names them."""
+    return DEFAULT_NAMES[:count]
+
+
+def parse_labels(text: str, count: int) -> tuple[int, ...]:
+    """Parse one label per output, such as ``"1,0,1"``.
+
+    Parameters
+    ----------
+    text : str
+        ``0`` or ``1`` per output (ASCII digits only), separated by commas or
+        white space.
+    count : int
+        How many outputs there are.
+
+    Returns
+    -------
+    tuple of int
+        The labels.
+
+    Raises
+    ------
+    ValueError
+        For text too long, a token that is not exactly ``0`` or ``1`` (``²``,
+        ``１`` and ``01`` included), or the wrong number of labels.
+    """
+    example = _labels_text(default_labels(count))
+    wanted = f"give {count} labels, one 0 or 1 per logit, such as {example}"
+    if len(text) > 4 * MAX_CLASSES:
+        raise ValueError(f"that is {len(text):,} characters; {wanted}")
+    tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
+    if any(t not in ("0", "1") for t in tokens) or len(tokens) != count:
+        raise ValueError(wanted)
+    return tuple(int(t) for t in tokens)
+
+
+def parse_names(text: str, count: int | None = None) -> tuple[str, ...]:
+    """Parse the outputs' names, typed as a comma-separated list such as ``"car, bus"``.
+
+    Parameters
+    ----------
+    text : str
+        Names separated by commas; spaces around each are dropped.
+    count : int, optional
+        How many names there must be (one per logit); by default 2 to 10.
+
+    Returns
+    -------
+    tuple of str
+        The names, each 1 to `MAX_NAME_LENGTH` printable characters, all different.
+
+    Raises
+    ------
+    ValueError
+        With a sentence naming the first problem.
+    """
+    limit = MAX_CLASSES * (MAX_NAME_LENGTH + 2)
+    if len(text) > limit:
+        raise ValueError(f"that is {len(text):,} characters; type at most {limit}")
+    names = tuple(name.strip() for name in text.split(","))
+    if count is not None and len(names) != count:
+        raise ValueError(f"give {count} names, one per logit, separated by commas")
+    if not MIN_CLASSES <= len(names) <= MAX_CLASSES:
+        raise ValueError(f"give {MIN_CLASSES} to {MAX_CLASSES} names, separated by commas")
+    if not all(names):
+        raise ValueError("a name is empty")
+    if any(len(name) > MAX_NAME_LENGTH or not name.isprintable() for name in names):
+        raise ValueError(f"a name is 1 to {MAX_NAME_LENGTH} printable characters")
+    if len(set(names)) != len(names):
+        raise ValueError("give each name once")
+    return names
+
+
+def format_names(names: tuple[str, ...]) -> str:
+    """Return the names as the names box shows them (``"car, bus"``); `parse_names` reads them."""
+    return ", ".join(names)
+
+
+def _only_multilabel(what: str) -> Callable[[str, Values], tuple]:
+    def parse(text: str, values: Values) -> tuple:
+        if values["mode"] != "multilabel":
+            raise ValueError(f"{what} belong to mode=multilabel")
+        count = len(values["z"])
+        return parse_labels(text, count) if what == "labels" else parse_names(text, count)
+
+    return parse
+
+
+def _default_for(values: Values, default: Callable[[int], tuple]) -> tuple:
+    return default(len(values["z"])) if values["mode"] == "multilabel" else ()
+
+
+def _labels_text(labels: tuple[int, ...]) -> str:
+    return ",".join(str(label) for label in labels)
 
 
 def _parse_class(text: str, values: Values) -> int:
@@ -296,7 +435,7 @@ def _logits_text(z: tuple[float, ...]) -> str:
 
 SETTINGS = SettingsTable(
     (
-        Setting("mode", "mode", SoftmaxSettings.mode, choice(MODES)),
+        Setting("mode", "mode", SoftmaxSettings.mode, choice(MODES, "multi, binary or multilabel")),
         Setting("z", "z", _default_logits, _parse_logits, _logits_text, format_logit_list),
         Setting("y", "y", SoftmaxSettings.y, _parse_class),
         Setting("dtype", "dtype", SoftmaxSettings.dtype, choice(DTYPE_NAMES)),
@@ -307,9 +446,25 @@ SETTINGS = SettingsTable(
             lambda text, values: parse_temperature(text),
             shortest,
         ),
+        Setting(
+            "labels",
+            "labels",
+            lambda values: _default_for(values, default_labels),
+            _only_multilabel("labels"),
+            _labels_text,
+            lambda labels: _labels_text(labels) or "none",
+        ),
+        Setting(
+            "names",
+            "names",
+            lambda values: _default_for(values, default_names),
+            _only_multilabel("names"),
+            ",".join,
+            lambda names: format_names(names) or "none",
+        ),
     )
 )
-"""The softmax page's URL: ``z``, ``y``, ``dtype``, ``T`` and ``mode``."""
+"""The softmax page's URL: ``z``, ``y``, ``dtype``, ``T``, ``mode``, ``labels`` and ``names``."""
 
 
 LOSS_HELP = {
@@ -327,6 +482,15 @@ LOSS_HELP = {
         "logits": "max(z, 0) − z·y + log1p(exp(−|z|)): what from_logits=True computes.",
         "exact": "Exact value of the loss for the stored logits (mpmath, 60 digits).",
     },
+    "multilabel": {
+        "naive": "Sum over the outputs of −y log σ(z) − (1 − y) log(1 − σ(z)), naive sigmoid.",
+        "keras": "Sum over the outputs of Keras' loss on σ(z), clipped to [1e-7, 1 − 1e-7].",
+        "logits": "Sum over the outputs of max(z, 0) − z·y + log1p(exp(−|z|)).",
+        "exact": "Exact sum of the per-output losses for the stored logits (mpmath, 60 digits).",
+        "mean_logits": "What keras.losses.BinaryCrossentropy(from_logits=True) returns for "
+        "this sample: the mean over the last axis, the outputs (float16 averaged in float32).",
+        "mean_exact": "Exact mean of the per-output losses: the exact sum divided by the count.",
+    },
 }
 """What each loss is, per mode, for its tooltip."""
 
@@ -335,7 +499,11 @@ CONTROLS: dict[str, Control] = {
         "radio",
         "Mode",
         MODES,
-        {"multi": "Multi-class (softmax)", "binary": "Binary (sigmoid)"},
+        {
+            "multi": "Multi-class (softmax)",
+            "binary": "Binary (sigmoid)",
+            "multilabel": "Multi-label (one sigmoid each)",
+        },
         horizontal=True,
     ),
     "dtype": Control(
@@ -366,6 +534,19 @@ CONTROLS: dict[str, Control] = {
         "does not move; the naive one breaks once exp overflows or underflows.",
     ),
     "by": Control("radio", "Label y", (0, 1), horizontal=True),
+    "names_text": Control(
+        "text_input",
+        "Output names",
+        help=f"{MIN_CLASSES} to {MAX_CLASSES} names separated by commas, one per output, each at "
+        f"most {MAX_NAME_LENGTH} characters: the number of names sets the number of outputs.",
+    ),
+    "ml_columns": Control(
+        "segmented_control",
+        "Columns",
+        tuple(MULTILABEL_VIEWS),
+        MULTILABEL_VIEW_LABELS,
+        help="All columns are wider than a projector's screen and scroll sideways.",
+    ),
     "breakdown": Control("toggle", "Where does naive break? Show the error as the logits grow"),
     "columns": Control(
         "segmented_control",

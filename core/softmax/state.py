@@ -5,8 +5,10 @@ they never import Streamlit, so every transition is tested on a plain dict.
 Keys are ``"sm.<name>"``: ``logits`` (the current list), one ``z<i>`` per
 slider, ``text`` (the typed list) and ``text_seen`` (the last one read), ``n``,
 ``range``, ``c`` (the shift), ``y``, ``dtype``, ``T`` (the temperature),
-``mode``, ``bz``/``by`` (binary mode), and ``notices``, ``text_error`` and
-``lesson`` for the messages shown.
+``mode``, ``bz``/``by`` (binary mode), ``ml_logits``, ``ml_labels`` and
+``ml_names`` (multi-label mode) with their widgets ``ml_z<i>``, ``ml_y<i>`` and
+``names_text``, and ``notices``, ``text_error``, ``names_error`` and ``lesson``
+for the messages shown.
 """
 
 from __future__ import annotations
@@ -61,14 +63,16 @@ def apply_settings(state: State, values: Mapping[str, Any], notices: list[str]) 
     state[key("dtype")] = settings.dtype
     state[key("T")] = settings.temperature
     state[key("c")] = 0.0
-    if settings.mode == "binary":
+    if settings.mode == "multilabel":
+        set_multilabel(state, list(settings.z), list(settings.labels), list(settings.names))
+    elif settings.mode == "binary":
         state[key("bz")] = settings.z[0]
         state[key("by")] = settings.y
-        if key("logits") not in state:
-            state[key("range")] = SLIDER_RANGES[0]
-            set_logits(state, list(sf.SoftmaxSettings().z))
-            state.setdefault(key("y"), sf.SoftmaxSettings().y)
-    else:
+    if settings.mode != "multi" and key("logits") not in state:
+        state[key("range")] = SLIDER_RANGES[0]
+        set_logits(state, list(sf.SoftmaxSettings().z))
+        state.setdefault(key("y"), sf.SoftmaxSettings().y)
+    elif settings.mode == "multi":
         state[key("range")] = fitting_range(list(settings.z)) or SLIDER_RANGES[-1]
         set_logits(state, list(settings.z))
         state[key("y")] = settings.y
@@ -84,6 +88,63 @@ def ensure_binary_defaults(state: State) -> None:
             f"A binary logit is between ±{BINARY_LIMIT:g} here; using {sf.DEFAULT_BINARY_LOGIT:g}."
         ]
         state[key("bz")] = sf.DEFAULT_BINARY_LOGIT
+
+
+def set_multilabel(state: State, logits: list[float], labels: list[int], names: list[str]) -> None:
+    """Make these the multi-label outputs: number inputs, checkboxes and names box follow."""
+    state[key("ml_logits")] = [float(v) for v in logits]
+    state[key("ml_labels")] = [int(v) for v in labels]
+    state[key("ml_names")] = list(names)
+    for i, (z, y) in enumerate(zip(logits, labels, strict=True)):
+        state[key(f"ml_z{i}")] = float(z)
+        state[key(f"ml_y{i}")] = bool(y)
+    state[key("names_text")] = sf.format_names(tuple(names))
+    state[key("names_error")] = None
+
+
+def ensure_multilabel_defaults(state: State) -> None:
+    """Give multi-label mode its outputs on a first visit."""
+    if key("ml_logits") not in state:
+        n = len(sf.DEFAULT_MULTILABEL_LOGITS)
+        labels, names = sf.default_labels(n), sf.default_names(n)
+        set_multilabel(state, list(sf.DEFAULT_MULTILABEL_LOGITS), list(labels), list(names))
+
+
+def on_names(state: State) -> None:
+    """Read the typed names: their number sets the number of outputs.
+
+    New outputs get logit 0, label 0 and, unless it is taken, their default name;
+    removed ones go from the end. On a mistake the outputs stay and the page says why.
+    """
+    try:
+        names = list(sf.parse_names(state[key("names_text")]))
+    except ValueError as error:
+        state[key("names_error")] = f"{error}. Keeping the previous names."
+        return
+    n = len(names)
+    logits, labels = state[key("ml_logits")][:n], state[key("ml_labels")][:n]
+    set_multilabel(
+        state,
+        logits + [0.0] * (n - len(logits)),
+        labels + [0] * (n - len(labels)),
+        names,
+    )
+
+
+def on_ml_logit(state: State, i: int) -> None:
+    """Take output `i`'s number input into the logits (ignored once the output is gone)."""
+    logits = list(state[key("ml_logits")])
+    if i < len(logits) and key(f"ml_z{i}") in state:
+        logits[i] = float(state[key(f"ml_z{i}")])
+        state[key("ml_logits")] = logits
+
+
+def on_ml_label(state: State, i: int) -> None:
+    """Take output `i`'s checkbox into the labels (ignored once the output is gone)."""
+    labels = list(state[key("ml_labels")])
+    if i < len(labels) and key(f"ml_y{i}") in state:
+        labels[i] = int(bool(state[key(f"ml_y{i}")]))
+        state[key("ml_labels")] = labels
 
 
 def on_text(state: State) -> None:
@@ -146,11 +207,23 @@ def on_mode(state: State) -> None:
 
 def current_values(state: Mapping[str, Any]) -> dict[str, Any]:
     """Return the page's settings as they stand, for its URL."""
-    binary = state[key("mode")] == "binary"
-    return {
-        "mode": state[key("mode")],
+    mode = state[key("mode")]
+    values = {
+        "mode": mode,
         "dtype": state[key("dtype")],
-        "z": (float(state[key("bz")]),) if binary else tuple(state[key("logits")]),
-        "y": state[key("by")] if binary else state[key("y")],
+        "z": tuple(state[key("logits")]),
+        "y": state[key("y")],
         "temperature": state[key("T")],
+        "labels": (),
+        "names": (),
     }
+    if mode == "binary":
+        values.update(z=(float(state[key("bz")]),), y=state[key("by")])
+    elif mode == "multilabel":
+        values.update(
+            z=tuple(state[key("ml_logits")]),
+            y=0,
+            labels=tuple(state[key("ml_labels")]),
+            names=tuple(state[key("ml_names")]),
+        )
+    return values

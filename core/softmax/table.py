@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.charts import BROKEN_MARK
+from core.numerics.exact import ulp_error
 from core.numerics.text import format_error, format_exact, format_float
+from core.softmax.multilabel import MultilabelReport
 from core.softmax.report import KerasComparison, SoftmaxReport
 
 
@@ -108,3 +110,82 @@ def keras_columns(rows: list[KerasComparison]) -> dict[str, list[str]]:
         "TensorFlow": [format_float(r.keras) for r in rows],
         "agree": [r.verdict for r in rows],
     }
+
+
+MULTILABEL_VIEWS: dict[str, tuple[str, ...] | None] = {
+    "sigmoid": ("output", "z", "y", "σ(z)", "exact σ(z)", "σ ULP"),
+    "losses": ("output", "naive loss", "Keras loss", "from logits", "exact loss"),
+    "errors": ("output", "naive ULP", "Keras ULP", "from-logits ULP"),
+    "softmax": ("output", "z", "σ(z)", "softmax(z)"),
+    "all": None,
+}
+"""Groups of the per-output table's columns, each few enough to fit a projector's width."""
+MULTILABEL_VIEW_LABELS = {
+    "sigmoid": "Sigmoids",
+    "losses": "Losses",
+    "errors": "ULP errors",
+    "softmax": "Against softmax",
+    "all": "All columns",
+}
+"""What the page calls each of `MULTILABEL_VIEWS`."""
+OUTPUT_COLUMN = "output"
+"""The per-output table's first column: each output's number and name, the student's text."""
+
+
+def multilabel_columns(report: MultilabelReport, view: str = "all") -> dict[str, list[str]]:
+    """Return the per-output table, with a last row of sums.
+
+    Parameters
+    ----------
+    report : MultilabelReport
+        The multi-label computation.
+    view : str, optional
+        One of `MULTILABEL_VIEWS`.
+
+    Returns
+    -------
+    dict
+        Column title to one text cell per output and one for the sums ("Σ").
+        The `OUTPUT_COLUMN` cells hold the student's names: plain text, for the
+        page to escape, never to mark up.
+    """
+    saturated = [
+        a in (0, 1) and np.isfinite(z) for a, z in zip(report.sigmoid, report.logits, strict=True)
+    ]
+
+    sums = {loss.key: loss for loss in report.sums}
+
+    def losses(key: str) -> list[str]:
+        # Each output's loss, then their sum; a 0 is right only where the exact loss is 0.
+        pairs = [*zip(report.losses(key), report.losses("exact"), strict=True)]
+        pairs.append((sums[key], sums["exact"]))
+        return [flagged(loss.value, exact.value == 0) for loss, exact in pairs]
+
+    def ulps(key: str) -> list[str]:
+        return [format_error(loss.ulp_error) for loss in [*report.losses(key), sums[key]]]
+
+    sigmoid_sum_ulp = ulp_error(report.sigmoid_sum, report.sigmoid_sum_exact, report.dtype)
+    columns = {
+        OUTPUT_COLUMN: [f"{i}: {name}" for i, name in enumerate(report.names)] + ["Σ"],
+        "z": [format_float(v) for v in report.logits] + [""],
+        "y": [str(y) for y in report.labels] + [""],
+        "σ(z)": [
+            format_float(a) + (BROKEN_MARK if broken else "")
+            for a, broken in zip(report.sigmoid, saturated, strict=True)
+        ]
+        + [format_float(report.sigmoid_sum)],
+        "exact σ(z)": [format_exact(a) for a in report.sigmoid_exact]
+        + [format_exact(report.sigmoid_sum_exact)],
+        "σ ULP": [format_error(u) for u in report.sigmoid_ulp] + [format_error(sigmoid_sum_ulp)],
+        "softmax(z)": [flagged(p) for p in report.softmax] + [format_float(report.softmax_sum)],
+        "naive loss": losses("naive"),
+        "Keras loss": losses("keras"),
+        "from logits": losses("logits"),
+        "exact loss": [format_exact(loss.value) for loss in report.losses("exact")]
+        + [format_exact(sums["exact"].value)],
+        "naive ULP": ulps("naive"),
+        "Keras ULP": ulps("keras"),
+        "from-logits ULP": ulps("logits"),
+    }
+    shown = MULTILABEL_VIEWS[view]
+    return columns if shown is None else {title: columns[title] for title in shown}

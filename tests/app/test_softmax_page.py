@@ -83,7 +83,7 @@ def test_url_with_dtype():
         ({"T": "0"}, "positive"),
         ({"T": "-2"}, "positive"),
         ({"dtype": "float8"}, "float8"),
-        ({"mode": "odd"}, "multi or binary"),
+        ({"mode": "odd"}, "multi, binary or multilabel"),
     ],
 )
 def test_bad_url_values_fall_back_with_a_notice(query, fragment):
@@ -274,3 +274,90 @@ def test_a_check_on_a_warm_server_finds_tensorflow_loaded():
     run_until(at, checked)
     # Its worker reported TensorFlow imported when the check began: nothing to wait for.
     assert tf_job(at).started_warm is True
+
+
+MULTILABEL = {"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"}
+
+
+def test_multilabel_link_opens_the_mode_without_a_notice():
+    at = open_softmax(**MULTILABEL)
+    assert at.radio(key="sm.mode").value == "multilabel"
+    assert not at.warning and not at.error
+    got = losses(at)
+    assert got["Sum, from logits"] == "0.9142666"
+    assert got["Sum, exact reference"] == "0.91426668274130201"
+    assert got["Keras mean, from logits"] == "0.30475554"
+    assert [at.number_input(key=f"sm.ml_z{i}").value for i in range(3)] == [2.0, -1.0, 0.5]
+    assert [at.checkbox(key=f"sm.ml_y{i}").value for i in range(3)] == [True, False, True]
+    assert "mean of the 3 per-label losses = sum / 3" in texts(at.markdown)
+    assert "The 3 sigmoids sum to 1.77, not 1" in texts(at.caption)
+    assert dict(at.query_params) == MULTILABEL
+
+
+def test_multilabel_label_and_logit_change_the_losses_and_the_link():
+    at = open_softmax(**MULTILABEL)
+    at.checkbox(key="sm.ml_y1").check().run()
+    assert losses(at)["Sum, from logits"] == "1.9142666"
+    assert at.query_params["labels"] == "1,1,1"
+    at.number_input(key="sm.ml_z0").set_value(40.0).run()
+    assert losses(at)["Sum, naive"] == "nan"
+    assert "rounds to exactly 1 for output 0 in float32" in texts(at.error)
+    assert at.query_params["z"] == "40,-1,0.5"
+
+
+def test_multilabel_names_are_text_only():
+    at = open_softmax(**MULTILABEL)
+    at.text_input(key="sm.names_text").input("<b>car</b>, `bus`, **x**, [a](http://e)").run()
+    assert not at.exception
+    assert [t.value for t in at.text] == ["<b>car</b>", "`bus`", "**x**", "[a](http://e)"]
+    table = next(m.value for m in at.markdown if 'aria-label="Per output"' in m.value)
+    assert "&lt;b&gt;car&lt;/b&gt;" in table and "<b>car" not in table
+    assert "`bus`" in table and "<code>" not in table
+    others = texts(at.markdown).replace(table, "") + texts(at.caption) + texts(at.info)
+    assert "<b>car" not in others and "**x**" not in others  # nowhere else as Markdown
+    assert at.query_params["z"] == "2,-1,0.5,0"
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"labels": "2,x"}, "one 0 or 1 per logit"),
+        ({"labels": "1,0"}, "give 3 labels"),
+        ({"labels": "1" * 10_000}, "characters"),
+        ({"labels": "١,٠,١"}, "one 0 or 1"),
+        ({"names": "a,b"}, "give 3 names"),
+        ({"names": "x" * 10_000}, "characters"),
+        ({"z": "1e6,1,2"}, "±100,000"),
+    ],
+)
+def test_bad_multilabel_url_values_fall_back_with_a_notice(query, fragment):
+    at = open_softmax(**{**MULTILABEL, **query})
+    assert fragment in texts(at.warning)
+    assert losses(at)["Sum, from logits"]  # the page still computes
+
+
+def test_switching_to_multilabel_and_back_keeps_every_modes_state():
+    at = open_softmax(z="5,4,3", y="2")
+    at.radio(key="sm.mode").set_value("multilabel").run()
+    assert at.query_params["mode"] == "multilabel" and "y" not in at.query_params
+    at.checkbox(key="sm.ml_y2").check().run()
+    at.radio(key="sm.mode").set_value("binary").run()
+    at.radio(key="sm.mode").set_value("multi").run()
+    assert at.text_input(key="sm.text").value == "5, 4, 3" and at.selectbox(key="sm.y").value == 2
+    at.radio(key="sm.mode").set_value("multilabel").run()
+    assert at.checkbox(key="sm.ml_y2").value is True
+    assert at.query_params["labels"] == "1,0,1"
+
+
+@pytest.mark.tensorflow
+def test_multilabel_check_with_tensorflow():
+    at = open_softmax(**MULTILABEL, timeout=120)
+    at.button(key="sm.tf_button").click().run()
+    run_until(at, checked)
+    table = texts(at.markdown)
+    assert "✗" not in table
+    assert (
+        "Dense(3, activation=&quot;linear&quot;)" in table
+        or 'Dense(3, activation="linear")' in table
+    )
+    assert "on output 2 alone" in table

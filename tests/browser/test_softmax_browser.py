@@ -335,3 +335,23 @@ def test_where_naive_breaks_reads_in_powers_of_ten_and_nothing_overlaps(page, se
     )
     assert min(sizes) >= 13, sizes
     figure.screenshot(path=str(screenshot_path(f"softmax-breakdown{present.replace('&', '-')}")))
+
+
+def test_multilabel_mode_flips_a_label(page, server):
+    open_at(page, server, "softmax?mode=multilabel&z=2,-1,0.5&labels=1,0,1", 1440, 1000)
+    expect_metric(page, "Sum, from logits", "0.9142666")
+    expect_metric(page, "Keras mean, from logits", "0.30475554")
+    expect(main(page).get_by_text("mean of the 3 per-label losses = sum / 3")).to_be_visible()
+    main(page).get_by_text("Label y1 = 1").click()
+    wait_idle(page)
+    # Polled: the rerun after the click redraws the metrics.
+    expect_metric(page, "Sum, from logits", "1.9142666")
+    expect(page).to_have_url(re.compile(r"labels=1(%2C|,)1(%2C|,)1"))
+    expect(main(page).locator("table.lab").filter(has_text="pedestrian")).to_be_visible()
+    expect(chart(page, "One sigmoid per output").locator(".legendtext").first).to_be_visible()
+    assert_no_traceback(page)
+    screenshot(page, "softmax-multilabel")
+    open_at(page, server, "softmax?mode=multilabel&z=40,-1,3&labels=1,0,1&present=1", 1280, 800)
+    expect_metric(page, "Sum, naive", "nan")
+    assert_no_traceback(page)
+    screenshot(page, "softmax-multilabel-projector")

@@ -442,12 +442,17 @@ def test_softmax_unicode_digits_and_huge_classes_fall_back_to_zero(params, notic
 
 def test_softmax_page_settings_read_back():
     values = {"mode": "multi", "z": (1000.0, 999.0, 1e-5), "y": 2, "dtype": "float16"}
-    values["temperature"] = 0.5
+    values.update(temperature=0.5, labels=(), names=())
     query = SOFTMAX.to_query(values)
     assert query == {"z": "1000,999,1e-05", "y": "2", "dtype": "float16", "T": "0.5"}
     assert SOFTMAX.from_query(query) == (values, [])
     binary = {"mode": "binary", "z": (3.0,), "y": 1, "dtype": "float32", "temperature": 1.0}
-    assert SOFTMAX.to_query(binary) == {"mode": "binary", "y": "1"}
+    assert SOFTMAX.to_query({**binary, "labels": (), "names": ()}) == {"mode": "binary", "y": "1"}
+    multilabel = {**binary, "mode": "multilabel", "z": (2.0, -1.0, 0.5), "y": 0}
+    multilabel.update(labels=(1, 0, 1), names=("car", "bus", "pedestrian"))
+    query = {"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"}
+    assert SOFTMAX.to_query(multilabel) == query
+    assert SOFTMAX.from_query(query) == (multilabel, [])
 
 
 def test_training_settings_snap_to_the_page_s_choices():

@@ -17,7 +17,7 @@ from core.numerics.formats import DTYPE_NAMES
 from core.numerics.limits import exp_overflow_threshold, exp_underflow_threshold
 from core.softmax import functions as sm
 from core.softmax.keras_check import KERAS_LOSS_CHECK
-from core.softmax.report import compare_with_keras
+from core.softmax.report import compare_multilabel_with_keras, compare_with_keras
 
 pytestmark = pytest.mark.tensorflow
 
@@ -141,3 +141,77 @@ def test_tensorflow_softmax_equals_our_stable_softmax(keras_results):
         ours = sm.flush_subnormals(ours)
         theirs = np.asarray(result["probabilities"], dtype=dtype)
         np.testing.assert_allclose(ours, theirs, rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+MULTILABEL = [
+    ([2.0, -1.0, 0.5], [1, 0, 1]),
+    ([40.0, -100.0, 0.5, 3.0], [1, 1, 0, 0]),
+    ([8.0, -8.0], [0, 1]),
+    ([17.0, 0.0, -17.0], [1, 0, 1]),
+    ([0.5, -0.25, 3.0, 7.0, -9.0, 0.0, 1.0, 2.0, -3.0, 4.0], [1, 0, 1, 1, 0, 0, 1, 0, 1, 0]),
+]
+SUBNORMAL_MULTILABEL = {"float64": [-720.0, -745.0, 1.0], "float32": [-90.0, -103.5, 1.0]}
+
+
+@pytest.fixture(scope="module")
+def multilabel_results():
+    cases = [
+        {"mode": "multilabel", "z": z, "labels": labels, "dtype": d}
+        for d in DTYPE_NAMES
+        for z, labels in MULTILABEL
+    ]
+    cases += [
+        {"mode": "multilabel", "z": z, "labels": [1, 1, 0], "dtype": d}
+        for d, z in SUBNORMAL_MULTILABEL.items()
+    ]
+    pool = WorkerPool(max_workers=1)
+    try:
+        job = pool.submit(KERAS_LOSS_CHECK, {"cases": cases})
+        assert pool.wait(job, 300), "TensorFlow worker did not finish"
+        assert job.status is JobStatus.DONE, job.error
+        return list(zip(cases, job.result, strict=True))
+    finally:
+        pool.shutdown()
+
+
+def test_keras_binary_crossentropy_returns_the_mean_over_the_labels(multilabel_results):
+    for case, result in multilabel_results:
+        count = len(case["labels"])
+        per_label = np.asarray(result["per_label"]["from_logits"], dtype=np.float64)
+        mean, total = float(result["from_logits"]), float(per_label.sum())
+        eps = float(np.finfo(case["dtype"]).eps)
+        # The mean of the K per-label losses, sum / K, never their sum (K > 1 here).
+        assert mean == pytest.approx(total / count, rel=4 * eps, abs=1e-300), case
+        if total > 0:
+            assert mean != pytest.approx(total, rel=0.1), case
+
+
+def test_every_multilabel_replica_matches_keras(multilabel_results):
+    mismatches = []
+    for case, result in multilabel_results:
+        check = compare_multilabel_with_keras(case["z"], case["labels"], case["dtype"], result)
+        rows = check.means + [row for label in check.per_label for row in label]
+        for row in rows:
+            if not (row.agrees or row.flush_explains):
+                mismatches.append((case["dtype"], case["z"], row.setup, row.verdict))
+    assert not mismatches, "\n".join(map(str, mismatches))
+    assert len(check.rows) == 4 + len(case["labels"])
+
+
+def test_float16_multilabel_mean_from_logits_is_bit_for_bit(multilabel_results):
+    checked = 0
+    for case, result in multilabel_results:
+        if case["dtype"] == "float16":
+            check = compare_multilabel_with_keras(case["z"], case["labels"], "float16", result)
+            for row in (check.means[0], check.means[-1], *(label[-1] for label in check.per_label)):
+                assert row.ulps == 0, (case, row.setup, row.ours, row.keras)
+                checked += 1
+    assert checked > 20
+
+
+def test_keras_rescues_the_sigmoid_layer_but_not_a_plain_sigmoid(multilabel_results):
+    for case, result in multilabel_results:
+        if case["z"] == [40.0, -100.0, 0.5, 3.0] and case["dtype"] == "float32":
+            assert result["sigmoid_layer"] == pytest.approx(result["from_logits"], rel=1e-6)
+            assert result["per_label"]["tf_sigmoid"][1] == pytest.approx(16.118, abs=1e-3)
+            assert result["tf_sigmoid"] < result["from_logits"]

@@ -96,7 +96,7 @@ def test_binary_query():
         ({"T": "-3"}, "temperature", 1.0, "positive"),
         ({"T": "nan"}, "temperature", 1.0, "nan"),
         ({"T": "1e9"}, "temperature", 1.0, "outside"),
-        ({"mode": "ternary"}, "mode", "multi", "multi or binary"),
+        ({"mode": "ternary"}, "mode", "multi", "multi, binary or multilabel"),
     ],
 )
 def test_bad_query_values_fall_back_with_a_notice(params, field, default, fragment):
@@ -125,3 +125,87 @@ def test_presets():
     assert inputs.preset_by_key("overflow").settings.z == (1000.0, 999.0, 998.0)
     with pytest.raises(KeyError):
         inputs.preset_by_key("nope")
+
+
+def test_multilabel_link_opens_with_its_values_and_no_notice():
+    params = {"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"}
+    settings, notices = read(params)
+    assert notices == []
+    assert settings.z == (2.0, -1.0, 0.5) and settings.labels == (1, 0, 1)
+    assert settings.names == ("car", "bus", "pedestrian")
+    assert query(settings) == params  # default names are left out
+    named = {**params, "names": "cat,dog,traffic light"}
+    assert query(read(named)[0]) == named and read(named)[1] == []
+
+
+def test_multilabel_defaults():
+    settings, notices = read({"mode": "multilabel"})
+    assert notices == [] and settings.z == inputs.DEFAULT_MULTILABEL_LOGITS
+    assert settings.labels == (1, 0, 0) and settings.names == ("car", "bus", "pedestrian")
+    assert query(settings) == {"mode": "multilabel"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "fragment"),
+    [
+        ({"labels": "2,x,1"}, "labels", "one 0 or 1 per logit"),
+        ({"labels": "1,0"}, "labels", "give 3 labels"),
+        ({"labels": "1,0,1,1"}, "labels", "give 3 labels"),
+        ({"labels": ",".join(["1"] * 5_000)}, "labels", "characters"),
+        ({"labels": "١,0,1"}, "labels", "one 0 or 1"),  # an Arabic-Indic one
+        ({"labels": "¹,0,1"}, "labels", "one 0 or 1"),
+        ({"labels": "01,0,1"}, "labels", "one 0 or 1"),
+        ({"names": "a,b"}, "names", "give 3 names"),
+        ({"names": "a,,c"}, "names", "empty"),
+        ({"names": "a,a,c"}, "names", "each name once"),
+        ({"names": "a,b," + "c" * 30}, "names", "printable"),
+        ({"names": "a,b,c\x07"}, "names", "printable"),
+        ({"names": "x" * 10_000}, "names", "characters"),
+        ({"z": "1e6,0,1"}, "z", "±100,000"),
+    ],
+)
+def test_bad_multilabel_values_fall_back_with_a_notice(params, field, fragment):
+    settings, notices = read({"mode": "multilabel", **params})
+    assert len(notices) == 1 and fragment in notices[0], notices
+    fallback, _ = read({"mode": "multilabel"})
+    assert getattr(settings, field) == getattr(fallback, field)
+
+
+@pytest.mark.parametrize("mode", ["multi", "binary"])
+def test_labels_and_names_belong_to_multilabel_mode(mode):
+    settings, notices = read({"mode": mode, "labels": "1,0,1", "names": "a,b,c"})
+    assert settings.labels == () and settings.names == ()
+    assert len(notices) == 2 and "belong to mode=multilabel" in notices[0]
+
+
+@given(
+    st.lists(st.integers(0, 1), min_size=2, max_size=10),
+    st.data(),
+)
+def test_multilabel_settings_round_trip(labels, data):
+    n = len(labels)
+    z = data.draw(st.lists(st.floats(-1e5, 1e5, allow_nan=False), min_size=n, max_size=n))
+    names = data.draw(
+        st.lists(
+            st.text(
+                st.characters(blacklist_characters=",", blacklist_categories=("C", "Z")),
+                min_size=1,
+                max_size=24,
+            ),
+            min_size=n,
+            max_size=n,
+            unique=True,
+        )
+    )
+    settings = inputs.SoftmaxSettings(
+        z=tuple(z), mode="multilabel", labels=tuple(labels), names=tuple(names)
+    )
+    assert read(query(settings)) == (settings, [])
+
+
+@given(st.dictionaries(st.sampled_from(["z", "labels", "names", "mode", "dtype"]), st.text()))
+def test_any_multilabel_query_gives_valid_settings(params):
+    settings, _ = read({"mode": "multilabel", **{k: v for k, v in params.items() if k != "mode"}})
+    n = len(settings.z)
+    assert len(settings.labels) == len(settings.names) == n
+    assert set(settings.labels) <= {0, 1}

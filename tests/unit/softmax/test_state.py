@@ -80,6 +80,8 @@ def test_binary_link_keeps_the_multi_class_logits_of_the_session():
         "z": (-40.0,),
         "y": 1,
         "temperature": 1.0,
+        "labels": (),
+        "names": (),
     }
 
 
@@ -250,6 +252,8 @@ def test_on_preset_loads_the_case_and_its_lesson(preset):
         "z": case.z,
         "y": case.y,
         "temperature": case.temperature,
+        "labels": (),
+        "names": (),
     }
 
 
@@ -338,3 +342,90 @@ def test_any_sequence_of_changes_keeps_the_state_consistent(steps):
     # The page's link reads back to the same state.
     values = sm.current_values(state)
     assert sf.SETTINGS.from_query(sf.SETTINGS.to_query(values)) == (values, [])
+
+
+def ml_inputs(state):
+    n = len(state[key("ml_logits")])
+    return [state[key(f"ml_z{i}")] for i in range(n)], [state[key(f"ml_y{i}")] for i in range(n)]
+
+
+def test_multilabel_link_fills_its_state_and_reads_back():
+    params = {"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"}
+    state = visit(params)
+    assert state[key("ml_logits")] == [2.0, -1.0, 0.5] and state[key("ml_labels")] == [1, 0, 1]
+    assert state[key("ml_names")] == ["car", "bus", "pedestrian"]
+    assert ml_inputs(state) == ([2.0, -1.0, 0.5], [True, False, True])
+    assert state[key("names_text")] == "car, bus, pedestrian" and state[key("notices")] == []
+    assert state[key("logits")] == [2.0, 1.0, 0.1]  # the multi-class mode has its defaults
+    assert sf.SETTINGS.to_query(sm.current_values(state)) == params
+
+
+def test_first_visit_gives_multilabel_its_defaults():
+    state = visit()
+    sm.ensure_multilabel_defaults(state)
+    assert state[key("ml_logits")] == list(sf.DEFAULT_MULTILABEL_LOGITS)
+    assert state[key("ml_labels")] == [1, 0, 0]
+    state[key("ml_logits")] = [9.0, 9.0]
+    sm.ensure_multilabel_defaults(state)  # a second run keeps what is there
+    assert state[key("ml_logits")] == [9.0, 9.0]
+
+
+def test_a_label_and_a_logit_change():
+    state = visit({"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"})
+    state[key("ml_y1")] = True
+    sm.on_ml_label(state, 1)
+    state[key("ml_z0")] = 40.0
+    sm.on_ml_logit(state, 0)
+    assert state[key("ml_labels")] == [1, 1, 1] and state[key("ml_logits")] == [40.0, -1.0, 0.5]
+    assert sf.SETTINGS.to_query(sm.current_values(state))["labels"] == "1,1,1"
+    assert sf.SETTINGS.to_query(sm.current_values(state))["z"] == "40,-1,0.5"
+
+
+def test_names_set_the_number_of_outputs():
+    state = visit({"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"})
+    state[key("names_text")] = " cat , dog,bird, fish "
+    sm.on_names(state)
+    assert state[key("ml_names")] == ["cat", "dog", "bird", "fish"]
+    assert ml_inputs(state) == ([2.0, -1.0, 0.5, 0.0], [True, False, True, False])
+    assert state[key("names_text")] == "cat, dog, bird, fish"
+    state[key("names_text")] = "cat, dog"
+    sm.on_names(state)
+    assert state[key("ml_logits")] == [2.0, -1.0] and state[key("ml_labels")] == [1, 0]
+    # A late change of an output that was just removed is ignored.
+    state[key("ml_z3")], state[key("ml_y3")] = 7.0, True
+    sm.on_ml_logit(state, 3)
+    sm.on_ml_label(state, 3)
+    assert state[key("ml_logits")] == [2.0, -1.0] and state[key("ml_labels")] == [1, 0]
+    assert sf.SETTINGS.to_query(sm.current_values(state))["names"] == "cat,dog"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("cat", "give 2 to 10 names"), ("a,,b", "empty"), ("a,a", "once"), ("x" * 500, "characters")],
+)
+def test_bad_names_keep_the_outputs(text, reason):
+    state = visit({"mode": "multilabel"})
+    state[key("names_text")] = text
+    sm.on_names(state)
+    assert state[key("ml_names")] == ["car", "bus", "pedestrian"]
+    assert reason in state[key("names_error")]
+    assert state[key("names_error")].endswith("Keeping the previous names.")
+    state[key("names_text")] = "a, b"
+    sm.on_names(state)
+    assert state[key("names_error")] is None
+
+
+def test_switching_modes_keeps_each_modes_state():
+    state = visit({"z": "5,4,3", "y": "2"})
+    values, notices = sf.SETTINGS.from_query({"mode": "multilabel", "z": "1,2", "labels": "0,1"})
+    sm.apply_settings(state, values, notices)
+    assert state[key("logits")] == [5.0, 4.0, 3.0] and state[key("y")] == 2
+    state[key("mode")] = "multi"
+    sm.on_mode(state)
+    assert sf.SETTINGS.to_query(sm.current_values(state)) == {"z": "5,4,3", "y": "2"}
+    state[key("mode")] = "multilabel"
+    assert sf.SETTINGS.to_query(sm.current_values(state)) == {
+        "mode": "multilabel",
+        "z": "1,2",
+        "labels": "0,1",
+    }
