@@ -3,8 +3,8 @@
 import streamlit as st
 
 from core.lesson import app_base_url
-from core.questions.plan import answer_line, lesson_plan, plan_markdown
-from ui.layout import html_table, require_navigation
+from core.questions.plan import answer_line, lesson_plan, plan_markdown, timetable_markdown
+from ui.layout import require_navigation
 
 PAGE = "pages/teach.py"
 require_navigation()
@@ -42,19 +42,7 @@ if not show:
     )
 
 st.header("Timetable")
-st.html(
-    html_table(
-        {
-            "Minutes": [step.minute_range for step in plan.steps],
-            "Step": [step.title for step in plan.steps],
-            "Page": [
-                f"{step.lesson.number} · {step.lesson.title}" if step.lesson else ""
-                for step in plan.steps
-            ],
-        },
-        label="Timetable",
-    )
-)
+st.markdown(timetable_markdown(plan))
 
 st.header("Step by step")
 for step in plan.steps:

@@ -300,6 +300,26 @@ def answer_line(question: Question) -> str:
     return text
 
 
+def timetable_markdown(plan: LessonPlan) -> str:
+    """Return the plan's timetable as a Markdown table: minutes, step and page of each step.
+
+    Parameters
+    ----------
+    plan : LessonPlan
+        The plan (`lesson_plan`).
+
+    Returns
+    -------
+    str
+        One row per step, such as ``| 3–5 | Lesson 1 · Q1 | 1 · Softmax & cross-entropy |``.
+    """
+    rows = ["| Minutes | Step | Page |", "|---|---|---|"]
+    for step in plan.steps:
+        page = f"{step.lesson.number} · {step.lesson.title}" if step.lesson else ""
+        rows.append(f"| {step.minute_range} | {step.title} | {page} |")
+    return "\n".join(rows)
+
+
 def _link(link: PlanLink, base_url: str) -> str:
     label = link.label.replace("[", r"\[").replace("]", r"\]")
     return f"[{label}]({link.href(base_url)})"
@@ -338,11 +358,7 @@ def plan_markdown(plan: LessonPlan, base_url: str | None = None) -> str:
     ]
     if not base_url:
         lines += ["Links are relative: put the app's address in front of each.", ""]
-    lines += ["## Timetable", "", "| Minutes | Step | Page |", "|---|---|---|"]
-    for step in plan.steps:
-        page = f"{step.lesson.number} · {step.lesson.title}" if step.lesson else ""
-        lines.append(f"| {step.minute_range} | {step.title} | {page} |")
-    lines += ["", "## Links to prepare", ""]
+    lines += ["## Timetable", "", timetable_markdown(plan), "", "## Links to prepare", ""]
     for step in plan.steps:
         if step.links:
             links = " · ".join(_link(link, base) for link in step.links)

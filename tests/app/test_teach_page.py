@@ -7,7 +7,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from core.lesson import URL_PATHS
-from core.questions.plan import answer_line, lesson_plan, plan_markdown
+from core.questions.plan import answer_line, lesson_plan, plan_markdown, timetable_markdown
 from tests.app.helpers import APP, open_app_page, texts
 
 PLAN = lesson_plan()
@@ -36,6 +36,7 @@ def test_the_page_lays_out_every_step_in_order():
     page = texts(at.markdown)
     assert f"**Timing:** {PLAN.breakdown}." in page
     assert "= 50 min" in PLAN.breakdown
+    assert timetable_markdown(PLAN) in page
     for question in PLAN.questions:
         assert f"**Ask:** {question.prompt}" in page
 
