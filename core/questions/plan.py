@@ -10,6 +10,7 @@ prepare. `plan_markdown` renders the printable version.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -201,7 +202,7 @@ def _opening(questions: Sequence[Question]) -> str:
 
 
 def _question_say(question: Question, number: int, lesson: Lesson, first: bool) -> str:
-    intro = f"Open lesson {lesson.number}, *{lesson.title}*: {lesson.teaches} " if first else ""
+    intro = f"Start lesson {lesson.number}, *{lesson.title}*: {lesson.teaches} " if first else ""
     if question.kind == "number":
         poll = "collect three or four numbers from the room and write them on the board."
     else:
@@ -209,7 +210,7 @@ def _question_say(question: Question, number: int, lesson: Lesson, first: bool) 
     return (
         f"{intro}Open Q{number} in the *Predict first* panel and read it aloud. Give a "
         f"minute to write a prediction, then {poll} Press *Reveal*, then *Show it on this "
-        f"page* ({question.case.label}) and point at the result; ask who predicted it."
+        "page*, which opens the case below, and point at the result; ask who predicted it."
     )
 
 
@@ -382,4 +383,5 @@ def plan_markdown(plan: LessonPlan, base_url: str | None = None) -> str:
             ]
         if step.links:
             lines.append("**Links:** " + " · ".join(_link(link, base) for link in step.links))
-    return "\n".join(lines).rstrip() + "\n"
+    text = "\n".join(lines).rstrip() + "\n"
+    return re.sub(r"\n{3,}", "\n\n", text)

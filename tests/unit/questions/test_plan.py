@@ -71,7 +71,8 @@ def test_the_first_question_of_each_lesson_introduces_it():
     for step in PLAN.steps:
         if step.question is not None:
             assert (step.lesson.teaches in step.say) == (step.number == 1)
-            assert step.question.case.label in step.say
+            assert "*Show it on this page*" in step.say
+            assert (step.question.kind == "number") == ("numbers from the room" in step.say)
 
 
 def test_every_link_opens_an_existing_page_and_question_or_case():
@@ -113,6 +114,7 @@ def test_the_markdown_holds_every_prompt_answer_misconception_and_link():
         assert f"### {step.minute_range} min · {step.title}" in text
         assert f"| {step.minute_range} | {step.title} |" in text
     assert text.startswith("# Softmax Lab: a 50-minute lesson plan\n")
+    assert "\n\n\n" not in text
     assert "= 50 min" in text
 
 
