@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.lesson import URL_PATHS
 from ui.layout import ASSETS, presentation_toggle
 from ui.workers import worker_pool
 
@@ -20,25 +21,31 @@ pages = [
         "pages/softmax.py",
         title="1 · Softmax & cross-entropy",
         icon=":material/bar_chart:",
-        url_path="softmax",
+        url_path=URL_PATHS["pages/softmax.py"],
     ),
     st.Page(
         "pages/floats.py",
         title="2 · Floating-point round-off",
         icon=":material/calculate:",
-        url_path="floats",
+        url_path=URL_PATHS["pages/floats.py"],
     ),
     st.Page(
         "pages/train.py",
         title="3 · Train the network",
         icon=":material/model_training:",
-        url_path="train",
+        url_path=URL_PATHS["pages/train.py"],
     ),
     st.Page(
         "pages/draw.py",
         title="4 · Draw a digit",
         icon=":material/draw:",
-        url_path="draw",
+        url_path=URL_PATHS["pages/draw.py"],
+    ),
+    st.Page(
+        "pages/teach.py",
+        title="Teach: a 50-minute plan",
+        icon=":material/co_present:",
+        url_path=URL_PATHS["pages/teach.py"],
     ),
 ]
 page = st.navigation(pages)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from core.draw.settings import SETTINGS as DRAW_SETTINGS
 from core.floats.cancellation import course_example
@@ -28,6 +29,65 @@ PAGE_SETTINGS: dict[str, SettingsTable] = {
     "pages/draw.py": DRAW_SETTINGS,
 }
 """Each page file's URL settings."""
+
+URL_PATHS: dict[str, str] = {
+    "pages/softmax.py": "softmax",
+    "pages/floats.py": "floats",
+    "pages/train.py": "train",
+    "pages/draw.py": "draw",
+    "pages/teach.py": "teach",
+}
+"""Each page file's URL path (``/softmax``), as ``app.py`` registers it; the home page is ``/``."""
+
+
+def page_href(page: str, query: Mapping[str, str] | None = None, base_url: str = "") -> str:
+    """Return the link that opens a page, optionally in a state, as the browser writes it.
+
+    Parameters
+    ----------
+    page : str
+        A page file, a key of `URL_PATHS`.
+    query : mapping, optional
+        URL parameters, such as a `CaseLink.query` or ``{"q": "naive-far"}``.
+    base_url : str, optional
+        The app's address, such as ``"https://lab.example.org"`` (a trailing
+        ``/`` is dropped); empty for a link relative to the app's host.
+
+    Returns
+    -------
+    str
+        ``"<base_url>/softmax?z=1000,0,-1000&y=2"`` (commas kept, for a readable
+        link); no ``?`` without parameters.
+    """
+    href = f"{base_url.rstrip('/')}/{URL_PATHS[page]}"
+    return f"{href}?{urlencode(dict(query), safe=',')}" if query else href
+
+
+def app_base_url(page_url: str | None, page: str) -> str | None:
+    """Return the app's own address from the address of one of its pages.
+
+    Parameters
+    ----------
+    page_url : str or None
+        The address the browser shows for `page` (Streamlit's ``st.context.url``),
+        such as ``"https://lab.example.org/course/teach"``; None when unknown.
+    page : str
+        The page file it shows, a key of `URL_PATHS`.
+
+    Returns
+    -------
+    str or None
+        ``"https://lab.example.org/course"``: the address without the page's
+        path, its query and fragment or a trailing ``/``; None when `page_url`
+        is unknown or not an http(s) address.
+    """
+    if not page_url:
+        return None
+    parts = urlsplit(page_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    path = parts.path.rstrip("/").removesuffix(f"/{URL_PATHS[page]}").rstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 @dataclass(frozen=True)

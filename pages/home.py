@@ -14,6 +14,11 @@ st.markdown(
     "does. Follow the path below: each step shows one reason why Keras asks for "
     "`from_logits=True`."
 )
+st.page_link(
+    "pages/teach.py",
+    label="Teachers: a 50-minute plan with every question, its answer and its links",
+    icon=":material/co_present:",
+)
 
 for lesson in LESSONS:
     with st.container(border=True):

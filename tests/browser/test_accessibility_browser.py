@@ -7,7 +7,7 @@ from tests.browser.conftest import axe_violations, open_page
 
 pytestmark = pytest.mark.browser
 
-PATHS = ["", "softmax", "softmax?mode=binary", "floats", "train", "draw"]
+PATHS = ["", "softmax", "softmax?mode=binary", "floats", "train", "draw", "teach"]
 
 
 @pytest.mark.parametrize("present", [False, True], ids=["laptop", "projector"])
