@@ -111,7 +111,7 @@ class CaseLink:
     @property
     def settings(self) -> dict[str, Any]:
         """Every setting of the page: `values` over the page's defaults."""
-        return {**PAGE_SETTINGS[self.page].defaults(), **self.values}
+        return PAGE_SETTINGS[self.page].complete(self.values)
 
     @property
     def query(self) -> dict[str, str]:

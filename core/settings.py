@@ -134,6 +134,29 @@ class SettingsTable:
         """Return every setting at its default (given `context`, as `from_query`)."""
         return self.from_query({}, context)[0]
 
+    def complete(self, values: Values, context: Values | None = None) -> dict[str, Any]:
+        """Return every setting: those in `values`, the others at their defaults given them.
+
+        Parameters
+        ----------
+        values : mapping
+            Some settings by name (valid values).
+        context : mapping, optional
+            As for `from_query`.
+
+        Returns
+        -------
+        dict
+            Every setting by name; a default that depends on earlier settings
+            (the multi-label names on the number of logits) follows `values`.
+        """
+        seen: dict[str, Any] = dict(context or {})
+        for setting in self.settings:
+            seen[setting.name] = (
+                values[setting.name] if setting.name in values else setting.default_for(seen)
+            )
+        return {s.name: seen[s.name] for s in self.settings}
+
     def from_query(
         self, params: Mapping[str, str | list[str]], context: Values | None = None
     ) -> tuple[dict[str, Any], list[str]]:

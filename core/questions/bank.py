@@ -30,8 +30,9 @@ from core.numerics.limits import exp_overflow_threshold, format_limits
 from core.numerics.text import exact_decimal, format_exact, format_float
 from core.softmax import functions as sm
 from core.softmax.exact import sigmoid_exact, softmax_exact
+from core.softmax.multilabel import multilabel_report
 from core.softmax.report import softmax_report
-from core.softmax.settings import parse_number
+from core.softmax.settings import DEFAULT_NAMES, parse_number
 from core.training.models import default_model
 from core.training.network import NetworkSpec, init_weights, loss_and_gradients
 from core.training.run import TrainConfig, load_training_data, train_task
@@ -412,6 +413,33 @@ def _temperature() -> Question:
     )
 
 
+def _sigmoid_sum() -> Question:
+    z, dtype = [2.0, 1.0, 0.5], "float32"
+    names = list(DEFAULT_NAMES[: len(z)])
+    report = multilabel_report(z, [1, 0, 0], names, dtype)
+    total = report.sigmoid_sum_exact
+    return Question(
+        "sigmoid-sum",
+        SOFTMAX,
+        "larger",
+        f"Multi-label: one image, {len(z)} yes/no labels ({', '.join(names)}), one sigmoid per "
+        f"output, logits {_logits(z)}. Which is larger: the sum of the {len(z)} sigmoids, or 1?",
+        ("The sum of the sigmoids", "1", "They are equal"),
+        _larger(total, 1),
+        0.0,
+        f"Each σ(z_i) answers its own question, so nothing makes them share one unit: "
+        f"{', '.join(format_float(a) for a in report.sigmoid)}, {format_exact(total, 4)} in "
+        f"all. The softmax of the same logits sums to {format_float(report.softmax_sum)}.",
+        "Students carry over from softmax that the outputs must sum to 1.",
+        CaseLink(
+            f"multi-label, z = {_logits(z)}",
+            SOFTMAX,
+            {"mode": "multilabel", "z": tuple(z), "labels": (1, 0, 0), "dtype": dtype},
+        ),
+        f"sum to {float(total):.3g}, not 1",
+    )
+
+
 # ----- lesson 2: floating-point round-off -----
 
 
@@ -712,6 +740,7 @@ BUILDERS: tuple[Callable[[], Question], ...] = (
     _gradient,
     _sigmoid_40,
     _temperature,
+    _sigmoid_sum,
     _course_18,
     _count_1_2,
     _tenth,
