@@ -144,7 +144,7 @@ def predict_first(page: str, apply: qp.Apply, context: Mapping[str, Any] | None 
     labels = {q.id: _label(q, n, done) for n, q in enumerate(questions, start=1)}
     with st.container(border=True, key=f"qz-panel-{page.rsplit('/', 1)[-1][:-3]}"):
         head = st.container(horizontal=True, vertical_alignment="center", gap="medium")
-        head.markdown(f"**Predict first** · {qp.progress_line(questions, done)}")
+        head.markdown(f"**Predict first** · {qp.progress_line(questions, done)}", width="content")
         head.pills(
             "Questions of this lesson",
             [q.id for q in questions],
