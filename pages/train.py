@@ -7,7 +7,12 @@ from core.jobs.pool import JobStatus, waiting_text
 from core.training import data, figures
 from core.training import settings as ts
 from core.training import state as tr
-from core.training.history import coincidence_note, coinciding_curves, downsample
+from core.training.history import (
+    coincidence_note,
+    coinciding_curves,
+    downsample,
+    first_batch_note,
+)
 from core.training.models import evaluate, weights_to_npz
 from core.training.network import NetworkSpec
 from core.training.readable import readable_source
@@ -190,6 +195,7 @@ def live(current) -> None:
         width="stretch",
         key="tr.chart.loss",
     )
+    a.caption(first_batch_note({k: v.losses for k, v in history.variants.items()}, names))
     for pair in same["loss"]:
         a.caption(coincidence_note(pair, names))
     b.plotly_chart(

@@ -33,9 +33,10 @@ from core.softmax.exact import sigmoid_exact, softmax_exact
 from core.softmax.multilabel import multilabel_report
 from core.softmax.report import softmax_report
 from core.softmax.settings import DEFAULT_NAMES, parse_number
+from core.training.history import first_batch_text
 from core.training.models import default_model
-from core.training.network import NetworkSpec, init_weights, loss_and_gradients
-from core.training.run import TrainConfig, load_training_data, train_task
+from core.training.network import NetworkSpec
+from core.training.run import TrainConfig, train_task
 from core.training.settings import PRESETS as TRAIN_PRESETS
 from core.training.settings import SETTINGS as TRAIN_SETTINGS
 
@@ -174,12 +175,24 @@ def parse_response(question: Question, text: str) -> float:
         With a sentence the student can act on.
     """
     cleaned = text.strip().replace(",", "").replace("_", "").replace(" ", "")
+    shown = repr(text.strip()[:20])
+    if not cleaned.isascii():
+        # Python's float() reads other scripts' digits too; a number here is typed in 0-9.
+        raise ValueError(f"type {shown} with the digits 0 to 9")
     for power in ("**", "^"):
         base, found, exponent = cleaned.partition(power)
         if found:
-            value = parse_number(base, "answer") ** parse_number(exponent, "exponent")
+            a, b = parse_number(base, "answer"), parse_number(exponent, "exponent")
+            try:
+                value = a**b
+            except OverflowError:
+                raise ValueError(f"{shown} is too large to be an answer") from None
+            except ZeroDivisionError:
+                raise ValueError(f"{shown} divides by zero") from None
+            if isinstance(value, complex):
+                raise ValueError(f"{shown} is not a real number") from None
             if not math.isfinite(value):
-                raise ValueError(f"{text.strip()[:20]!r} is too large to be an answer")
+                raise ValueError(f"{shown} is too large to be an answer")
             return value
     return parse_number(cleaned, "answer")
 
@@ -463,7 +476,7 @@ def _course_18() -> Question:
         0.0,
         f"Each of `1 + 1/10000` and `1 − 1/10000` is rounded to the nearest double, up to "
         f"half an ULP of 1 off; the subtraction keeps those errors while the leading digits "
-        f"cancel: {x2.printed}, {x2.ulp_error:.0f} ULPs from 2/10000 (stored exactly as "
+        f"cancel: {x2.printed}, {x2.ulp_error:.0f} ULPs from 2/10000 (its exact value: "
         f"{x2.exact_decimal[:24]}…). `{x1.expression}` prints {x1.printed}.",
         "Students expect 0.000200000000000000: both expressions are 2/10000 on paper.",
         CaseLink(f"x = {x2.value!r}", FLOATS, {"x": repr(x2.value), "dtype": "float64"}),
@@ -608,9 +621,11 @@ def _dies_first() -> Question:
         options,
         answer,
         0.0,
-        f"The same network, weights and batches. Naive softmax: {naive_text}. From logits: "
-        f"{stable_text}. (Computed with D's NumPy network, which trains like B with its "
-        "naive switch and like C without it.)",
+        f"Computed with the NumPy network D and its switch, the same network, weights and "
+        f"batches: with the textbook softmax (B's output), {naive_text}; with the stable one "
+        f"(what C's from_logits=True applies), {stable_text}. Press Start to train real Keras "
+        "B and C from the same start: Keras clips B's probabilities, so its numbers differ "
+        "from D's.",
         "Students expect a high learning rate to ruin both alike; only the naive softmax "
         "overflows.",
         _train_case("push", "Push the logits"),
@@ -619,26 +634,26 @@ def _dies_first() -> Question:
 
 
 def _first_loss() -> Question:
-    config = TrainConfig(variants=("D",))
-    x, y, *_ = load_training_data(config)
-    spec = NetworkSpec(x.shape[1], config.hidden, config.activation)
-    weights = init_weights(spec, config.seed, config.init_scale)
-    loss, _ = loss_and_gradients(weights, x, y, spec.activation)
+    config = TrainConfig(variants=("D",), epochs=1)
+    ctx = LocalContext()
+    train_task(config.to_params(), ctx)
+    loss = next(e for e in ctx.events if e["type"] == "steps")["losses"][0]
+    uniform = math.log(10)
     return Question(
         "first-loss",
         TRAIN,
         "number",
-        "Before the first step, the course's network has random weights. Roughly what "
-        "cross-entropy does it have on ten-class digits? Two decimals.",
+        "The course's network starts from random weights. Roughly what cross-entropy does it "
+        "have on its first batch of ten-class digits? Two decimals.",
         (),
         round(float(loss), 2),
         0.3,
         f"An untrained network spreads its probability over the ten classes, about 1/10 "
-        f"each, so its loss is about −ln(1/10) = {math.log(10):.2f}; these random weights "
-        f"give {float(loss):.2f} on the embedded digits. A loss stuck there has learned nothing.",
+        f"each, so its loss is about −ln(1/10) = {uniform:.2f}; these random weights give "
+        f"{first_batch_text(loss)} on their first batch. A loss stuck there has learned nothing.",
         "Students expect 0 or 1; a loss starts at ln(number of classes).",
         CaseLink("D alone, from the same start", TRAIN, _train_values(config)),
-        f"{float(loss):.2f}",
+        first_batch_text(loss),
     )
 
 

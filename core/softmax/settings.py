@@ -55,6 +55,10 @@ DEFAULT_NAMES = (
 DEFAULT_MULTILABEL_LOGITS = (3.0, -2.0, 0.5)
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 def parse_number(token: str, what: str = "value") -> float:
     """Parse one finite number typed by a student.
 
@@ -86,10 +90,10 @@ def parse_number(token: str, what: str = "value") -> float:
     except ValueError:
         raise ValueError(f"{text!r} is not a number") from None
     if math.isnan(value):
-        raise ValueError(f"{text!r} is not a number a {what} can take (nan)")
+        raise ValueError(f"{text!r} is not a number {_article(what)} {what} can take (nan)")
     if math.isinf(value):
         if text.lstrip("+-").lower() in ("inf", "infinity"):
-            raise ValueError(f"a {what} must be finite; {text!r} is infinite")
+            raise ValueError(f"{_article(what)} {what} must be finite; {text!r} is infinite")
         raise ValueError(
             f"{text!r} is too large: it overflows float64 (largest about 1.8e308) to inf"
         )

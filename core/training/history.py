@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -367,3 +368,50 @@ def coinciding_curves(history: TrainingHistory) -> dict[str, list[Coincidence]]:
             {k: [value for row in v.epochs for value in row[1:]] for k, v in variants.items()}
         ),
     }
+
+
+def first_batch_text(loss: float) -> str:
+    """Return a first batch's loss as the train page and the question bank write it.
+
+    Parameters
+    ----------
+    loss : float
+        The loss of a run's first batch.
+
+    Returns
+    -------
+    str
+        Such as ``"2.33"``.
+    """
+    return f"{loss:.2f}"
+
+
+def first_batch_note(losses: Mapping[str, Sequence[float]], names: Mapping[str, str]) -> str:
+    """Say where each variant's loss started, next to a uniform guess's.
+
+    Parameters
+    ----------
+    losses : mapping
+        Variant key to its batch losses so far.
+    names : mapping
+        Variant key to the name the page gives it.
+
+    Returns
+    -------
+    str
+        Such as ``"First batch: D · from scratch 2.33. A uniform guess over the 10
+        classes scores ln 10 = 2.30."``; ``""`` before the first batch.
+
+    Notes
+    -----
+    A network whose outputs are all equal gives every class ``1/K`` and the loss
+    ``-ln(1/K) = ln K``; untrained weights start near it.
+    """
+    started = {k: v[0] for k, v in losses.items() if len(v)}
+    if not started:
+        return ""
+    firsts = ", ".join(f"{names[k]} {first_batch_text(v)}" for k, v in started.items())
+    return (
+        f"First batch: {firsts}. A uniform guess over the 10 classes scores "
+        f"ln 10 = {math.log(10):.2f}."
+    )

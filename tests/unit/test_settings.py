@@ -22,6 +22,7 @@ from core.settings import (
     real,
     shortest,
 )
+from core.settings import notice as settings_notice
 from core.softmax.settings import SETTINGS as SOFTMAX
 from core.training.settings import SETTINGS as TRAINING
 
@@ -474,3 +475,33 @@ def test_floats_settings_keep_canonical_text_and_check_the_format():
     assert values == {"dtype": "float64", "x": "0.1"}
     assert notices[0].startswith("dtype='float8': choose one of float16, bfloat16")
     assert notices[1].startswith("x='abc': ") and notices[1].endswith("; using 0.1.")
+
+
+def test_complete_fills_what_is_missing_with_defaults_that_follow_the_given_values():
+    assert TABLE.complete({"kind": "dog"}, CONTEXT) == {
+        "kind": "dog",
+        "count": 4,
+        "size": 2,
+        "rate": 0.5,
+    }
+    assert TABLE.complete({"count": 7, "rate": 0.25}) == {
+        "kind": "cat",
+        "count": 7,
+        "size": 2,
+        "rate": 0.25,
+    }
+    assert TABLE.complete({}, CONTEXT) == TABLE.defaults(CONTEXT)
+
+
+def test_complete_multilabel_names_follow_the_number_of_logits():
+    values = SOFTMAX.complete({"mode": "multilabel", "z": (1.0, 2.0, 3.0, 4.0)})
+    assert len(values["names"]) == len(values["labels"]) == 4
+    assert SOFTMAX.to_query(values) == {"mode": "multilabel", "z": "1,2,3,4"}
+
+
+@given(st.text(max_size=60), st.text(max_size=60))
+def test_notice_quotes_at_most_the_limit_and_names_the_fallback(raw, reason):
+    text = settings_notice("q", raw, reason + ".", "question 'x'")
+    shown = raw if len(raw) <= NOTICE_TEXT_LENGTH else raw[:NOTICE_TEXT_LENGTH] + "…"
+    assert text.startswith(f"q={shown!r}: ")
+    assert text.endswith("; using question 'x'.")

@@ -70,3 +70,41 @@ def test_kind_text_folds_a_long_exact_value():
     # Issue 10, item 19: 1e-320's 751 digits were printed whole.
     text = bit_view.kind_text(fl.dissect(1e-320, "float64"))
     assert text.endswith(" = 9.9998886718268300541…(721 digits left out)…9697265625E-321.")
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "expected"),
+    [
+        (
+            1.0,
+            "float32",
+            "From 2^0 up to 2^1, float32 has 2^23 = 8,388,608 numbers, each "
+            "2^-23 ≈ 1.1920929e-7 apart.",
+        ),
+        (
+            3.0,
+            "float16",
+            "From 2^1 up to 2^2, float16 has 2^10 = 1,024 numbers, each 2^-9 ≈ 0.001953 apart.",
+        ),
+        (
+            1e-40,
+            "float32",
+            "Below 2^-126, float32 has 2^23 = 8,388,608 subnormal numbers "
+            "(0 among them), each 2^-149 ≈ 1e-45 apart.",
+        ),
+    ],
+)
+def test_binade_text_counts_the_numbers_between_two_powers_of_two(value, name, expected):
+    assert bit_view.binade_text(fl.dissect(value, name), get_format(name)) == expected
+
+
+@pytest.mark.parametrize("value", [0.0, -0.0, math.inf, -math.inf, math.nan])
+def test_binade_text_is_empty_for_zeros_infinities_and_nan(value):
+    assert bit_view.binade_text(fl.dissect(value, "float64"), get_format("float64")) == ""
+
+
+@pytest.mark.parametrize("name", FORMAT_NAMES)
+def test_binade_count_matches_the_bit_patterns_between_two_powers_of_two(name):
+    fmt = get_format(name)
+    one, two = fl.dissect(1.0, name).pattern, fl.dissect(2.0, name).pattern
+    assert f"= {two - one:,} numbers" in bit_view.binade_text(fl.dissect(1.5, name), fmt)

@@ -234,3 +234,13 @@ def test_a_check_on_a_warm_pool_finds_tensorflow_imported():
         assert job.result[0]["from_logits"] == pytest.approx(2000)
     finally:
         p.shutdown()
+
+
+def test_a_local_context_keeps_every_event_and_never_stops():
+    from core.jobs.pool import LocalContext
+
+    ctx = LocalContext()
+    ctx.emit({"type": "start"})
+    ctx.checkpoint()
+    ctx.emit({"type": "steps"})
+    assert ctx.events == [{"type": "start"}, {"type": "steps"}]

@@ -409,3 +409,14 @@ def test_coinciding_curves_per_chart():
     assert [(p.under, p.over) for p in same["loss"]] == [("A", "C")]
     assert [(p.under, p.over) for p in same["peaks"]] == [("A", "C")]
     assert same["accuracy"] == []
+
+
+def test_first_batch_note_compares_each_first_loss_with_a_uniform_guess():
+    from core.training.history import first_batch_note
+
+    note = first_batch_note({"C": [2.3456, 1.0], "D": []}, {"C": "C · from logits", "D": "D"})
+    assert note == (
+        f"First batch: C · from logits 2.35. A uniform guess over the 10 classes scores "
+        f"ln 10 = {math.log(10):.2f}."
+    )
+    assert first_batch_note({"C": []}, {"C": "C"}) == ""

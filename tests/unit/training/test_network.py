@@ -307,3 +307,11 @@ def test_weights_come_back_in_keras_layout_although_the_first_kernel_is_stored_t
         # Copies, not views: training on does not change weights handed out earlier.
         np.testing.assert_array_equal(w, w0)
         np.testing.assert_array_equal(b, b0)
+
+
+def test_parameter_count_and_summary_of_the_course_network():
+    spec = nets.NetworkSpec(784)
+    assert spec.parameter_count == 784 * 25 + 25 + 25 * 15 + 15 + 15 * 10 + 10 == 20_175
+    assert spec.summary == "784 → 25 → 15 → 10 (relu): 20,175 weights and biases"
+    weights = nets.init_weights(nets.NetworkSpec(64, (7,), "tanh"), seed=0)
+    assert sum(w.size + b.size for w, b in weights) == nets.NetworkSpec(64, (7,)).parameter_count
