@@ -1,0 +1,1 @@
+"""Class mode: a teacher polls the room with the lesson's questions."""
