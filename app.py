@@ -42,6 +42,12 @@ pages = [
         url_path=URL_PATHS["pages/draw.py"],
     ),
     st.Page(
+        "pages/classroom.py",
+        title="Class: live polls",
+        icon=":material/groups:",
+        url_path=URL_PATHS["pages/classroom.py"],
+    ),
+    st.Page(
         "pages/teach.py",
         title="Teach: a 50-minute plan",
         icon=":material/co_present:",

@@ -39,14 +39,23 @@ def _verdict(question: Question, answer: qp.Answer) -> None:
         )
 
 
-def _ask(question: Question, apply: qp.Apply, context: Mapping[str, Any] | None) -> None:
-    ss = st.session_state
+def ask_widget(question: Question, key: str) -> None:
+    """Draw the widget a question is answered with: options to pick, or a number to type.
+
+    Parameters
+    ----------
+    question : Question
+        The question.
+    key : str
+        The widget's session key (the answer is read from there).
+    """
+    collapsed = "collapsed" if presenting() else "visible"
     if question.kind == "number":
         st.text_input(
             "Your prediction",
-            key=qp.input_key(question),
+            key=key,
             placeholder="A number, such as 2.5, 1e-7 or 2^10",
-            label_visibility="collapsed" if presenting() else "visible",
+            label_visibility=collapsed,
         )
     else:
         st.radio(
@@ -54,11 +63,16 @@ def _ask(question: Question, apply: qp.Apply, context: Mapping[str, Any] | None)
             range(len(question.options)),
             format_func=question.options.__getitem__,
             index=None,
-            key=qp.input_key(question),
-            label_visibility="collapsed" if presenting() else "visible",
+            key=key,
+            label_visibility=collapsed,
             # Side by side on a projector: the key result below stays on the screen.
             horizontal=question.kind == "larger" or presenting(),
         )
+
+
+def _ask(question: Question, apply: qp.Apply, context: Mapping[str, Any] | None) -> None:
+    ss = st.session_state
+    ask_widget(question, qp.input_key(question))
     if ss.get(qp.key("error", question.page)):
         st.error(ss[qp.key("error", question.page)], icon=":material/error:")
     with st.container(horizontal=True, gap="small"):

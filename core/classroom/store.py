@@ -281,8 +281,8 @@ class SQLiteStore:
         self.path = Path(path)
         self._clock = clock
         self._local = threading.local()
-        with self._write() as db:
-            db.executescript(SCHEMA)
+        # executescript commits on its own: the tables are created outside `_write`.
+        self._connection().executescript(SCHEMA)
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

@@ -1,0 +1,289 @@
+"""Class: the teacher polls the room with the lesson's questions; students answer live."""
+
+import io
+
+import segno
+import streamlit as st
+
+from core.classroom import session as cl
+from core.classroom.figures import poll_chart
+from core.classroom.links import join_link
+from core.classroom.store import ClassError, ClassState, open_store
+from core.classroom.tally import summary_csv, summary_markdown, summary_rows, tally
+from core.lesson import URL_PATHS, app_base_url
+from core.questions.bank import question_bank, question_by_id
+from ui.layout import chart_style, presenting, require_navigation
+from ui.predict import ask_widget
+
+PAGE = "pages/classroom.py"
+POLL_SECONDS = 1.5  # how often a class page asks the store whether anything changed
+ss = st.session_state
+require_navigation()
+
+
+@st.cache_resource(show_spinner=False)
+def class_store():
+    return open_store()
+
+
+store, store_message = class_store()
+if store_message:
+    st.warning(store_message, icon=":material/database:")
+
+params = {k: st.query_params[k] for k in ("class", "key", "join", "me") if k in st.query_params}
+if params and params != ss.get("cl._link"):
+    ss["cl._link"] = params
+    cl.open_from_link(ss, store, params)
+
+st.title("Class")
+
+
+def keep_link() -> None:
+    # The page's own link brings this browser back into its class after a reload.
+    wanted = cl.link_params(ss)
+    for name in ("class", "key", "join", "me"):
+        if name in wanted and st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
+        elif name not in wanted and name in st.query_params:
+            del st.query_params[name]
+    ss["cl._link"] = wanted
+
+
+def show_error() -> None:
+    if ss.get("cl.error"):
+        st.error(ss["cl.error"], icon=":material/error:")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def watch(code: str, seen: tuple[int, int], teacher: bool) -> None:
+    # Reads two numbers; the page redraws only when what it shows changed.
+    version, activity = store.versions(code)
+    if (version, activity if teacher else seen[1]) != seen:
+        st.rerun(scope="app")
+
+
+def lobby() -> None:
+    st.markdown(
+        "A teacher starts a class and projects this page; students join with its code or "
+        "its link and answer the lesson's questions live. No account, no name needed."
+    )
+    left, right = st.columns(2)
+    with left.container(border=True):
+        st.subheader("Join a class")
+        st.text_input("Class code", key="cl.code_text", max_chars=12, placeholder="ACK7M9")
+        st.text_input(
+            "Nickname (optional: only you see it)",
+            key="cl.nick_text",
+            max_chars=cl.NICK_LENGTH,
+        )
+        st.button("Join", type="primary", key="cl.join", on_click=cl.on_join, args=(ss, store))
+    with right.container(border=True):
+        st.subheader("Teach a class")
+        st.markdown(
+            "Start a class, then project this page: it shows the join code, a QR code and "
+            "the answers as they arrive. Keep the teacher link private."
+        )
+        st.button("Start a class", key="cl.start", on_click=cl.on_start, args=(ss, store))
+    show_error()
+
+
+def question_label(question_id: str) -> str:
+    question = question_by_id(question_id)
+    number = [q.id for q in question_bank()].index(question_id) + 1
+    prompt = question.prompt.replace("`", "")
+    return f"{number}. {prompt[:90]}{'…' if len(prompt) > 90 else ''}"
+
+
+def projector_header(state: ClassState) -> None:
+    base = app_base_url(st.context.url, PAGE) or ""
+    link = join_link(base, state.code)
+    left, right = st.columns([3, 1])
+    with left:
+        st.markdown(f"Join at **{link}** with the code")
+        st.markdown(f'<div class="cl-code">{state.code}</div>', unsafe_allow_html=True)
+        st.markdown(f"**{state.students}** student{'s' if state.students != 1 else ''} joined.")
+    qr = io.BytesIO()
+    segno.make(link, error="m").save(qr, kind="png", scale=6, border=2)
+    right.image(qr.getvalue(), caption="Scan to join", width=180)
+
+
+def poll_panel(state: ClassState, code: str, key: str) -> None:
+    poll = state.poll
+    ids = [q.id for q in question_bank()]
+    if "cl.question" not in ss:
+        ss["cl.question"] = ids[0]
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    c1.selectbox("Question", ids, format_func=question_label, key="cl.question")
+    c2.button("Open poll", type="primary", key="cl.open", on_click=cl.on_open, args=(ss, store))
+    show_error()
+    if poll is None:
+        st.info("Open a question: it reaches every student's page within 2 seconds.")
+        return
+    question = question_by_id(poll.question)
+    record = next(r for r in store.polls(code, key) if r.seq == poll.seq)
+    answered = len(record.rounds.get(poll.round, []))
+    st.subheader(f"Question {ids.index(question.id) + 1}, round {poll.round}: {poll.status}")
+    st.markdown(question.prompt)
+    st.markdown(f"**{answered}** of {state.students} answered in round {poll.round}.")
+    with st.container(horizontal=True, gap="small"):
+        if poll.status == "open":
+            st.button("Close the poll", key="cl.close", on_click=cl.on_close, args=(ss, store))
+        if poll.status != "revealed":
+            st.button(
+                f"Discuss, then round {poll.round + 1}",
+                key="cl.round",
+                on_click=cl.on_round,
+                args=(ss, store),
+                help="Closes this round and opens the same question again; both are shown.",
+            )
+            st.button("Reveal the answer", key="cl.reveal", on_click=cl.on_reveal, args=(ss, store))
+    revealed = poll.status == "revealed"
+    tallies = {n: tally(question, answers) for n, answers in record.rounds.items()}
+    if tallies:
+        st.plotly_chart(poll_chart(tallies, revealed, chart_style()), key="cl.chart")
+    if revealed:
+        st.success(f"The answer: {question.answer_text}.", icon=":material/check_circle:")
+        st.markdown(question.explanation)
+
+
+def follow_me() -> None:
+    with st.expander("Send a page to the class", icon=":material/share:"):
+        st.text_input(
+            "Address of a lesson page",
+            key="cl.push_text",
+            placeholder="/softmax?z=1000,0,-1000&y=2",
+            help="Copy it from the address bar of a lesson page. Students get a button to "
+            "open it; nobody is moved without clicking.",
+        )
+        st.button("Send to the class", key="cl.push", on_click=cl.on_push, args=(ss, store))
+
+
+def summary(state: ClassState, code: str, key: str) -> None:
+    rows = summary_rows(store.polls(code, key))
+    left, right = st.columns(2)
+    left.download_button(
+        "Summary (CSV)",
+        summary_csv(rows),
+        file_name=f"softmax-lab-class-{code}.csv",
+        mime="text/csv",
+        key="cl.csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Summary (Markdown)",
+        summary_markdown(code, state.students, rows),
+        file_name=f"softmax-lab-class-{code}.md",
+        mime="text/markdown",
+        key="cl.md",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def teacher_view(state: ClassState) -> None:
+    code, key = cl.teacher(ss)
+    if state.ended:
+        st.info(
+            "This class has ended. Its summary stays here for 12 hours.", icon=":material/flag:"
+        )
+        summary(state, code, key)
+        return
+    projector_header(state)
+    poll_panel(state, code, key)
+    follow_me()
+    if state.page:
+        st.caption(f"Sent to the class: /{state.page}")
+    with st.expander("End the class", icon=":material/flag:"):
+        st.caption(
+            "Students see that it ended; you get the summary (questions, votes, share right)."
+        )
+        st.button("End the class", key="cl.end", on_click=cl.on_end, args=(ss, store))
+        summary(state, code, key)
+    with st.expander("Your teacher link (keep it private)", icon=":material/key:"):
+        st.caption("It reopens this class as its teacher from any browser, after a restart too.")
+        st.code(cl.teacher_link(ss, app_base_url(st.context.url, PAGE) or ""), language=None)
+    watch(code, (state.version, state.activity), True)
+
+
+def student_view(state: ClassState) -> None:
+    code = ss["cl.code"]
+    st.caption(f"You are in class {code}.")
+    if ss.get("cl.nick"):
+        st.text(f"You: {ss['cl.nick']}")
+    if state.page:
+        page, _, query = state.page.partition("?")
+        files = {path: file for file, path in URL_PATHS.items()}
+        st.page_link(
+            files[page],
+            label="Open the page your teacher sent",
+            query_params=dict(p.split("=", 1) for p in query.split("&") if "=" in p),
+            icon=":material/open_in_new:",
+        )
+    if state.ended:
+        st.info("The class has ended. Thank you!", icon=":material/flag:")
+        return
+    poll = state.poll
+    if poll is None:
+        st.info("Waiting for your teacher's first question…", icon=":material/hourglass_top:")
+    else:
+        question = question_by_id(poll.question)
+        mine = store.my_answers(code, ss["cl.me"], poll.seq)
+        st.subheader(f"Round {poll.round}" if poll.round > 1 else "Question")
+        st.markdown(question.prompt)
+        if poll.status == "open":
+            ask_widget(question, "cl.answer_text" if question.kind == "number" else "cl.answer")
+            st.button(
+                "Send my answer" if poll.round not in mine else "Change my answer",
+                type="primary",
+                key="cl.send",
+                on_click=cl.on_answer,
+                args=(ss, store, question),
+            )
+            show_error()
+        if poll.round in mine:
+            st.markdown(f"Your answer: **{question.response_text(mine[poll.round])}**")
+        if poll.status == "closed":
+            st.info("The poll is closed. Discuss with your neighbours.", icon=":material/forum:")
+        if poll.status == "revealed":
+            last = mine[max(mine)] if mine else None
+            if last is None:
+                st.info(f"The answer: {question.answer_text}.")
+            elif question.is_right(last):
+                st.success(
+                    f"Right: you answered {question.response_text(last)}.",
+                    icon=":material/check_circle:",
+                )
+            else:
+                st.error(
+                    f"Not quite: you answered {question.response_text(last)}. "
+                    f"The answer: {question.answer_text}.",
+                    icon=":material/cancel:",
+                )
+            st.markdown(question.explanation)
+            st.page_link(
+                question.case.page,
+                label="Open the page that shows it",
+                query_params=question.case.query,
+                icon=":material/play_circle:",
+            )
+    watch(code, (state.version, state.activity), False)
+
+
+role = ss.get("cl.role")
+current = None
+if role:
+    try:
+        current = store.state(ss["cl.code"])
+    except ClassError as error:
+        st.warning(f"{error}. Start or join another class.", icon=":material/link_off:")
+        cl.leave(ss)
+keep_link()
+if current is None:
+    lobby()
+elif ss["cl.role"] == "teacher":
+    teacher_view(current)
+else:
+    student_view(current)
+if current is not None and not presenting():
+    st.button("Leave this class on this browser", key="cl.leave", on_click=cl.leave, args=(ss,))
