@@ -1,6 +1,7 @@
 """Class: the teacher polls the room with the lesson's questions; students answer live."""
 
 import io
+import os
 
 import segno
 import streamlit as st
@@ -8,7 +9,7 @@ import streamlit as st
 from core.classroom import session as cl
 from core.classroom.figures import poll_chart
 from core.classroom.links import join_link
-from core.classroom.store import ClassError, ClassState, open_store
+from core.classroom.store import DATA_ENV, ClassError, ClassState, NotTeacherError, open_store
 from core.classroom.tally import summary_csv, summary_markdown, summary_rows, tally
 from core.lesson import URL_PATHS, app_base_url
 from core.questions.bank import question_bank, question_by_id
@@ -22,11 +23,12 @@ require_navigation()
 
 
 @st.cache_resource(show_spinner=False)
-def class_store():
-    return open_store()
+def class_store(folder: str):
+    # One store per data folder and server process; its connections are per thread.
+    return open_store(folder or None)
 
 
-store, store_message = class_store()
+store, store_message = class_store(os.environ.get(DATA_ENV, ""))
 if store_message:
     st.warning(store_message, icon=":material/database:")
 
@@ -63,6 +65,8 @@ def watch(code: str, seen: tuple[int, int], teacher: bool) -> None:
 
 
 def lobby() -> None:
+    # Classes idle for 12 hours end here too, not only when a class starts.
+    store.expire()
     st.markdown(
         "A teacher starts a class and projects this page; students join with its code or "
         "its link and answer the lesson's questions live. No account, no name needed."
@@ -275,9 +279,12 @@ current = None
 if role:
     try:
         current = store.state(ss["cl.code"])
+        if role == "teacher" and not store.is_teacher(*cl.teacher(ss)):
+            raise NotTeacherError("this browser does not hold the class's teacher key")
     except ClassError as error:
         st.warning(f"{error}. Start or join another class.", icon=":material/link_off:")
         cl.leave(ss)
+        current = None
 keep_link()
 if current is None:
     lobby()

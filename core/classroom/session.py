@@ -19,7 +19,7 @@ from typing import Any
 
 from core.classroom.links import page_state_from_link, page_state_text
 from core.classroom.store import ClassError, ClassStore, normalise_code
-from core.questions.bank import Question, parse_response
+from core.questions.bank import Question, parse_response, question_bank
 
 State = MutableMapping[str, Any]
 
@@ -174,8 +174,12 @@ def on_round(state: State, store: ClassStore) -> None:
 
 
 def on_reveal(state: State, store: ClassStore) -> None:
-    """Teacher: reveal the answer."""
-    _guarded(lambda: store.reveal(*teacher(state)), state)
+    """Teacher: reveal the answer, and choose the next question of the lesson plan."""
+    if _guarded(lambda: store.reveal(*teacher(state)), state):
+        ids = [q.id for q in question_bank()]
+        current = state.get(key("question"))
+        if current in ids and ids.index(current) + 1 < len(ids):
+            state[key("question")] = ids[ids.index(current) + 1]
 
 
 def on_end(state: State, store: ClassStore) -> None:
