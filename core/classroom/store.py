@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import os
 import secrets
 import sqlite3
@@ -506,10 +505,11 @@ class SQLiteStore:
         ValueError
             For a response that is not a finite number within `ANSWER_LIMIT`.
         """
-        if not (isinstance(response, int | float) and math.isfinite(response)):
-            raise ValueError("an answer is a finite number")
-        if abs(response) > ANSWER_LIMIT:
-            raise ValueError("that number is too large to count")
+        if isinstance(response, bool) or not isinstance(response, int | float):
+            raise ValueError("an answer is a number")
+        # Compared before any float conversion: an int beyond float's range is too large too.
+        if not (-ANSWER_LIMIT <= response <= ANSWER_LIMIT):
+            raise ValueError("that number is too large to count, or not a number")
         now = self._clock()
         with self._write() as db:
             row = self._live(db, code)
@@ -632,6 +632,8 @@ def open_store(folder: str | Path | None = None) -> tuple[SQLiteStore, str | Non
             raise sqlite3.DatabaseError(result)
     except sqlite3.DatabaseError as error:
         aside = path.with_name(f"{DB_NAME}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        while aside.exists():
+            aside = aside.with_name(aside.name + "-1")
         for suffix in ("", "-wal", "-shm"):
             part = Path(f"{path}{suffix}")
             if part.exists():

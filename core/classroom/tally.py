@@ -47,16 +47,24 @@ def _number_bins(question: Question, values: Sequence[float]) -> Tally:
     if not values:
         return Tally([], [], [], 0)
     low, high = min(values), max(values)
-    if low == high:
-        return Tally([number_text(low)], [len(values)], [question.is_right(low)], len(values))
-    edges = np.histogram_bin_edges(values, bins=min(MAX_BINS, len(set(values))))
-    counts, _ = np.histogram(values, bins=edges)
-    labels = [
-        f"{number_text(float(a))} to {number_text(float(b))}" for a, b in itertools.pairwise(edges)
-    ]
+    try:
+        edges = np.histogram_bin_edges(values, bins=min(MAX_BINS, len(set(values))))
+        counts, _ = np.histogram(values, bins=edges)
+    except ValueError:
+        # Answers a few floats apart: no range to split, so each distinct answer is a bar.
+        edges = None
+    if low == high or edges is None:
+        distinct = sorted(set(values))
+        return Tally(
+            [number_text(v) for v in distinct],
+            [values.count(v) for v in distinct],
+            [bool(question.is_right(v)) for v in distinct],
+            len(values),
+        )
+    pairs = list(itertools.pairwise(edges))
+    labels = [f"{number_text(float(a))} to {number_text(float(b))}" for a, b in pairs]
     right = [
-        a - question.tolerance <= question.answer <= b + question.tolerance
-        for a, b in itertools.pairwise(edges)
+        bool(a - question.tolerance <= question.answer <= b + question.tolerance) for a, b in pairs
     ]
     return Tally(labels, [int(c) for c in counts], right, len(values))
 
@@ -82,9 +90,9 @@ def tally(question: Question, responses: Sequence[float]) -> Tally:
         return _number_bins(question, [float(v) for v in responses])
     counts = [0] * len(question.options)
     for response in responses:
-        index = int(response)
-        if 0 <= index < len(counts):
-            counts[index] += 1
+        # Only a whole option number counts: anything else was never an option.
+        if float(response).is_integer() and 0 <= response < len(counts):
+            counts[int(response)] += 1
     right = [i == question.answer for i in range(len(counts))]
     return Tally(list(question.options), counts, right, sum(counts))
 

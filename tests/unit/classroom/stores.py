@@ -1,36 +1,11 @@
-"""A store the class tests can construct, a fake clock, and the worker spawned processes run.
-
-`SQLiteStore.__init__` runs ``executescript(SCHEMA)`` inside its own ``BEGIN IMMEDIATE``
-transaction. On Python 3.11 `sqlite3.Cursor.executescript` always COMMITs a pending
-transaction first, so the store's closing ``COMMIT`` fails with "cannot commit - no
-transaction is active" and no `SQLiteStore` can be constructed (the strict xfails
-`test_sqlite_store_constructs` and `test_open_store_keeps_a_healthy_store_real_class`
-in test_store.py show it). `ShimStore` differs from `SQLiteStore` only in creating the
-schema outside a transaction, so every other method under test is the real one. Once
-core is fixed, those xfails pass strictly and `ShimStore` can be replaced by
-`SQLiteStore`.
+"""A fake clock for the class tests, and the worker spawned processes run.
 
 This module imports nothing from pytest or hypothesis: spawned processes import it.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from pathlib import Path
-
-from core.classroom import store as store_module
 from core.classroom.store import SQLiteStore
-
-
-class ShimStore(SQLiteStore):
-    """`SQLiteStore` with its schema created outside a transaction (see the module doc)."""
-
-    def __init__(self, path: str | Path, clock=time.time) -> None:
-        self.path = Path(path)
-        self._clock = clock
-        self._local = threading.local()
-        self._connection().executescript(store_module.SCHEMA)
 
 
 class Clock:
@@ -49,7 +24,7 @@ class Clock:
 def join_and_answer(path, code, prefix, count, barrier, results) -> None:
     """In a spawned process: open its own store, join and answer `count` sessions."""
     try:
-        store = ShimStore(path)
+        store = SQLiteStore(path)
         barrier.wait(60)
         for i in range(count):
             session = f"{prefix}-{i}"

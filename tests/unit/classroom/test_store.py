@@ -1,9 +1,6 @@
 """The class store: codes, teacher keys, joins, answers, expiry, restarts, concurrency, repair.
 
-Every test runs the real `SQLiteStore` methods on a real SQLite file in ``tmp_path``,
-through `ShimStore` (tests/unit/classroom/stores.py), which only creates the schema
-outside a transaction: `SQLiteStore.__init__` itself fails on Python 3.11 (the strict
-xfails below).
+Every test runs the real `SQLiteStore` on a real SQLite file in ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -36,13 +33,7 @@ from core.classroom.store import (
     TooManyGuessesError,
     open_store,
 )
-from tests.unit.classroom.stores import Clock, ShimStore, join_and_answer
-
-CONSTRUCTOR_BUG = (
-    "SQLiteStore.__init__ runs executescript(SCHEMA) inside BEGIN IMMEDIATE; on Python 3.11 "
-    "executescript COMMITs the pending transaction first, so _write's COMMIT raises "
-    "OperationalError 'cannot commit - no transaction is active'"
-)
+from tests.unit.classroom.stores import Clock, join_and_answer
 
 
 @pytest.fixture
@@ -51,15 +42,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path, clock) -> ShimStore:
-    return ShimStore(tmp_path / DB_NAME, clock=clock)
-
-
-@pytest.fixture
-def shim_open_store(monkeypatch):
-    """`open_store` building its stores with `ShimStore` (its own logic unchanged)."""
-    monkeypatch.setattr(store_module, "SQLiteStore", ShimStore)
-    return open_store
+def store(tmp_path, clock) -> SQLiteStore:
+    return SQLiteStore(tmp_path / DB_NAME, clock=clock)
 
 
 def rows(path: Path, sql: str, *args) -> list[tuple]:
@@ -70,17 +54,14 @@ def rows(path: Path, sql: str, *args) -> list[tuple]:
 # --- the constructor itself ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=sqlite3.OperationalError, reason=CONSTRUCTOR_BUG)
 def test_sqlite_store_constructs(tmp_path):
     store = SQLiteStore(tmp_path / DB_NAME)
     code, key = store.create_class()
     assert store.is_teacher(code, key)
 
 
-@pytest.mark.xfail(strict=True, raises=sqlite3.OperationalError, reason=CONSTRUCTOR_BUG)
 def test_open_store_keeps_a_healthy_store_real_class(tmp_path):
-    """Today open_store takes the constructor's OperationalError (a DatabaseError) for
-    damage, moves the healthy file aside, and then raises from the second constructor."""
+    # A healthy store is opened as it is, never moved aside as damaged.
     folder = tmp_path / "data"
     first, message = open_store(folder)
     assert message is None
@@ -378,12 +359,6 @@ def test_bad_values_raise_value_error(store, value):
     assert store.polls(code, key)[0].rounds == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="answer() calls math.isfinite(response) before the ANSWER_LIMIT check; for an "
-    "int beyond float range (10**400) math.isfinite raises OverflowError, not ValueError",
-)
 def test_a_huge_int_raises_value_error(store):
     code, key = store.create_class()
     store.open_poll(code, key, "exp-limit")
@@ -462,7 +437,7 @@ def test_a_restarted_server_sees_the_same_class(tmp_path, store):
     store.open_poll(code, key, "first-loss")
     store.join(code, "a")
     store.answer(code, "a", 2.5)
-    restarted = ShimStore(tmp_path / DB_NAME)
+    restarted = SQLiteStore(tmp_path / DB_NAME)
     assert restarted.state(code) == store.state(code)
     assert restarted.is_teacher(code, key)
     assert restarted.polls(code, key) == store.polls(code, key)
@@ -547,9 +522,9 @@ def test_processes_sharing_one_file_lose_no_answer(tmp_path, store):
 # --- open_store -----------------------------------------------------------------------------
 
 
-def test_open_store_creates_a_missing_nested_folder(tmp_path, shim_open_store):
+def test_open_store_creates_a_missing_nested_folder(tmp_path):
     folder = tmp_path / "a" / "b" / "c"
-    store, message = shim_open_store(folder)
+    store, message = open_store(folder)
     assert message is None
     assert store.path == folder / DB_NAME
     code, key = store.create_class()
@@ -557,12 +532,12 @@ def test_open_store_creates_a_missing_nested_folder(tmp_path, shim_open_store):
     assert (folder / DB_NAME).is_file()
 
 
-def test_open_store_moves_a_damaged_file_aside(tmp_path, shim_open_store):
+def test_open_store_moves_a_damaged_file_aside(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     garbage = b"this is not an SQLite database\n" * 200
     (folder / DB_NAME).write_bytes(garbage)
-    store, message = shim_open_store(folder)
+    store, message = open_store(folder)
     assert message is not None
     assert str(folder / DB_NAME) in message
     (aside,) = [
@@ -575,22 +550,20 @@ def test_open_store_moves_a_damaged_file_aside(tmp_path, shim_open_store):
     assert rows(folder / DB_NAME, "PRAGMA quick_check") == [("ok",)]
 
 
-def test_open_store_keeps_a_healthy_store(tmp_path, shim_open_store):
+def test_open_store_keeps_a_healthy_store(tmp_path):
     folder = tmp_path / "data"
-    first, message = shim_open_store(folder)
+    first, message = open_store(folder)
     assert message is None
     code, key = first.create_class()
     first.open_poll(code, key, "shift")
-    again, message = shim_open_store(folder)
+    again, message = open_store(folder)
     assert message is None
     assert again.is_teacher(code, key)
     assert again.state(code) == first.state(code)
     assert not list(folder.glob(f"{DB_NAME}.damaged-*"))
 
 
-def test_open_store_falls_back_when_the_folder_cannot_be_written(
-    tmp_path, shim_open_store, monkeypatch
-):
+def test_open_store_falls_back_when_the_folder_cannot_be_written(tmp_path, monkeypatch):
     import tempfile
 
     fallback_root = tmp_path / "tmp"
@@ -598,7 +571,7 @@ def test_open_store_falls_back_when_the_folder_cannot_be_written(
     monkeypatch.setattr(tempfile, "tempdir", str(fallback_root))
     (tmp_path / "file.txt").write_text("a file, not a folder")
     folder = tmp_path / "file.txt" / "sub"
-    store, message = shim_open_store(folder)
+    store, message = open_store(folder)
     assert message is not None
     assert DATA_ENV in message
     assert str(folder) in message
@@ -608,9 +581,9 @@ def test_open_store_falls_back_when_the_folder_cannot_be_written(
     assert store.is_teacher(code, key)
 
 
-def test_open_store_honours_the_environment_variable(tmp_path, shim_open_store, monkeypatch):
+def test_open_store_honours_the_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "from-env"))
-    store, message = shim_open_store()
+    store, message = open_store()
     assert message is None
     assert store.path == tmp_path / "from-env" / DB_NAME
     assert store.path.is_file()

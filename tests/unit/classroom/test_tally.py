@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.classroom.store import DB_NAME, PollRecord
+from core.classroom.store import DB_NAME, PollRecord, SQLiteStore
 from core.classroom.tally import (
     MAX_BINS,
     SUMMARY_COLUMNS,
@@ -24,7 +24,7 @@ from core.classroom.tally import (
     tally,
 )
 from core.questions.bank import question_bank, question_by_id
-from tests.unit.classroom.stores import Clock, ShimStore
+from tests.unit.classroom.stores import Clock
 
 CHOICE = question_by_id("naive-far")  # 4 options, answer 1
 LARGER = question_by_id("sigmoid-40")  # 3 options, answer 2
@@ -146,13 +146,6 @@ def test_number_bars_hold_every_value(data, question):
             assert any(r and a <= value <= b for (a, b), r in zip(edges, result.right, strict=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="tally asks numpy for min(MAX_BINS, distinct values) bins; when the smallest and "
-    "largest answers are adjacent floats (0 and 5e-324, 1 and 1.0000000000000002) numpy "
-    "raises 'Too many bins for data range' and the projector's tally fails",
-)
 @pytest.mark.parametrize(
     "values", [[0.0, 5e-324], [1.0, 1.0000000000000002], [88.72, math.nextafter(88.72, 100)]]
 )
@@ -285,7 +278,7 @@ SESSIONS = [f"SESSION-{i}-zq9Xv{i * 7919:06d}-never-shown" for i in range(6)]
 
 def test_summaries_never_name_a_session(tmp_path):
     clock = Clock()
-    store = ShimStore(tmp_path / DB_NAME, clock=clock)
+    store = SQLiteStore(tmp_path / DB_NAME, clock=clock)
     code, key = store.create_class()
     for question, answers in (("naive-far", [1, 0, 1, 2, 1, 3]), ("exp-limit", [88.72] * 6)):
         store.open_poll(code, key, question)
