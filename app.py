@@ -42,10 +42,10 @@ pages = [
         url_path=URL_PATHS["pages/draw.py"],
     ),
     st.Page(
-        "pages/classroom.py",
+        "pages/class.py",
         title="Class: live polls",
         icon=":material/groups:",
-        url_path=URL_PATHS["pages/classroom.py"],
+        url_path=URL_PATHS["pages/class.py"],
     ),
     st.Page(
         "pages/teach.py",

@@ -302,6 +302,7 @@ class StreamlitClient:
         self.pages: dict[str, str] = {}
         """The navigation's pages: URL path (``""`` for the default) to page script hash."""
         self.auto_reruns: dict[str, float] = {}
+        self._timers_this_run: set[str] = set()
         """Fragments with ``run_every``: fragment id to interval in seconds."""
         self.history: list[RunResult] = []
         """Every finished interaction, oldest first."""
@@ -655,6 +656,7 @@ class StreamlitClient:
                 self._pending.not_found = msg.page_not_found.page_name or self.page_name
         elif kind == "auto_rerun":
             self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+            self._timers_this_run.add(msg.auto_rerun.fragment_id)
         elif kind == "stop_auto_rerun":
             for fid in msg.stop_auto_rerun.fragment_ids:
                 self.auto_reruns.pop(fid, None)
@@ -674,6 +676,9 @@ class StreamlitClient:
         self.page_script_hash = new.page_script_hash
         self.run_id = msg.metadata.run.script_run_id
         self.run_fragment_ids = list(msg.metadata.run.fragment_ids)
+        if not self.run_fragment_ids:
+            # A full run declares every timer again; one it does not declare has gone.
+            self._timers_this_run = set()
         self.runs_started += 1
 
     def _apply_delta(self, msg: ForwardMsg) -> None:
@@ -715,6 +720,10 @@ class StreamlitClient:
         for path in stale:
             del self.nodes[path]
         if status == ForwardMsg.FINISHED_SUCCESSFULLY:
+            # A fragment timer the full run did not declare again belongs to a fragment
+            # that is gone (or moved and got a new id): the browser stops it.
+            for fid in [f for f in self.auto_reruns if f not in self._timers_this_run]:
+                del self.auto_reruns[fid]
             # The frontend forgets the values of widgets no longer on the page.
             active = {n.widget_id for n in self.nodes.values() if n.kind == "element"}
             for wid in [w for w in self.widget_states if w not in active]:

@@ -355,15 +355,25 @@ SCENARIOS: dict[str, Callable[[int, float], Scenario]] = {
 
 
 @contextlib.contextmanager
-def local_server() -> Iterator[tuple[str, int]]:
-    """Start ``streamlit run app.py`` on a free local port; yield its URL and pid."""
+def local_server(env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """Start ``streamlit run app.py`` on a free local port; yield its URL and pid.
+
+    Parameters
+    ----------
+    env : dict, optional
+        Environment variables for the server beyond this process's own.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

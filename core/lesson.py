@@ -36,7 +36,7 @@ URL_PATHS: dict[str, str] = {
     "pages/train.py": "train",
     "pages/draw.py": "draw",
     "pages/teach.py": "teach",
-    "pages/classroom.py": "class",
+    "pages/class.py": "class",
 }
 """Each page file's URL path (``/softmax``), as ``app.py`` registers it; the home page is ``/``."""
 

@@ -9,7 +9,7 @@ from core.classroom.store import DATA_ENV, DB_NAME
 from core.questions.bank import question_bank
 from tests.app.helpers import open_app_page, texts
 
-PAGE = "pages/classroom.py"
+PAGE = "pages/class.py"
 FIRST = question_bank()[0]
 
 

@@ -9,15 +9,25 @@ import streamlit as st
 from core.classroom import session as cl
 from core.classroom.figures import poll_chart
 from core.classroom.links import join_link
-from core.classroom.store import DATA_ENV, ClassError, ClassState, NotTeacherError, open_store
+from core.classroom.store import (
+    DATA_ENV,
+    ClassError,
+    ClassState,
+    NotTeacherError,
+    Poll,
+    open_store,
+)
 from core.classroom.tally import summary_csv, summary_markdown, summary_rows, tally
 from core.lesson import URL_PATHS, app_base_url
 from core.questions.bank import question_bank, question_by_id
 from ui.layout import chart_style, presenting, require_navigation
 from ui.predict import ask_widget
 
-PAGE = "pages/classroom.py"
-POLL_SECONDS = 1.5  # how often a class page asks the store whether anything changed
+PAGE = "pages/class.py"
+# How often a page asks the store whether anything changed: a student's page within a
+# second of the teacher's click; the one projector twice as often, to count answers.
+STUDENT_POLL_SECONDS = 1.0
+PROJECTOR_POLL_SECONDS = 0.5
 ss = st.session_state
 require_navigation()
 
@@ -56,11 +66,17 @@ def show_error() -> None:
         st.error(ss["cl.error"], icon=":material/error:")
 
 
-@st.fragment(run_every=POLL_SECONDS)
-def watch(code: str, seen: tuple[int, int], teacher: bool) -> None:
-    # Reads two numbers; the page redraws only when what it shows changed.
-    version, activity = store.versions(code)
-    if (version, activity if teacher else seen[1]) != seen:
+# Each reads two numbers; the page redraws only when what it shows changed.
+@st.fragment(run_every=STUDENT_POLL_SECONDS)
+def watch_as_student(code: str, version: int) -> None:
+    # Answers and joins (the activity count) change nothing a student sees.
+    if store.versions(code)[0] != version:
+        st.rerun(scope="app")
+
+
+@st.fragment(run_every=PROJECTOR_POLL_SECONDS)
+def watch_as_teacher(code: str, seen: tuple[int, int]) -> None:
+    if store.versions(code) != seen:
         st.rerun(scope="app")
 
 
@@ -207,7 +223,52 @@ def teacher_view(state: ClassState) -> None:
     with st.expander("Your teacher link (keep it private)", icon=":material/key:"):
         st.caption("It reopens this class as its teacher from any browser, after a restart too.")
         st.code(cl.teacher_link(ss, app_base_url(st.context.url, PAGE) or ""), language=None)
-    watch(code, (state.version, state.activity), True)
+    watch_as_teacher(code, (state.version, state.activity))
+
+
+@st.fragment
+def poll_view(code: str, poll: Poll) -> None:
+    # Answering reruns only this part: two light runs per answer, not two whole pages.
+    question = question_by_id(poll.question)
+    mine = store.my_answers(code, ss["cl.me"], poll.seq)
+    st.subheader(f"Round {poll.round}" if poll.round > 1 else "Question")
+    st.markdown(question.prompt)
+    if poll.status == "open":
+        ask_widget(question, "cl.answer_text" if question.kind == "number" else "cl.answer")
+        st.button(
+            "Send my answer" if poll.round not in mine else "Change my answer",
+            type="primary",
+            key="cl.send",
+            on_click=cl.on_answer,
+            args=(ss, store, question),
+        )
+        show_error()
+    if poll.round in mine:
+        st.markdown(f"Your answer: **{question.response_text(mine[poll.round])}**")
+    if poll.status == "closed":
+        st.info("The poll is closed. Discuss with your neighbours.", icon=":material/forum:")
+    if poll.status == "revealed":
+        last = mine[max(mine)] if mine else None
+        if last is None:
+            st.info(f"The answer: {question.answer_text}.")
+        elif question.is_right(last):
+            st.success(
+                f"Right: you answered {question.response_text(last)}.",
+                icon=":material/check_circle:",
+            )
+        else:
+            st.error(
+                f"Not quite: you answered {question.response_text(last)}. "
+                f"The answer: {question.answer_text}.",
+                icon=":material/cancel:",
+            )
+        st.markdown(question.explanation)
+        st.page_link(
+            question.case.page,
+            label="Open the page that shows it",
+            query_params=question.case.query,
+            icon=":material/play_circle:",
+        )
 
 
 def student_view(state: ClassState) -> None:
@@ -227,51 +288,11 @@ def student_view(state: ClassState) -> None:
     if state.ended:
         st.info("The class has ended. Thank you!", icon=":material/flag:")
         return
-    poll = state.poll
-    if poll is None:
+    if state.poll is None:
         st.info("Waiting for your teacher's first question…", icon=":material/hourglass_top:")
     else:
-        question = question_by_id(poll.question)
-        mine = store.my_answers(code, ss["cl.me"], poll.seq)
-        st.subheader(f"Round {poll.round}" if poll.round > 1 else "Question")
-        st.markdown(question.prompt)
-        if poll.status == "open":
-            ask_widget(question, "cl.answer_text" if question.kind == "number" else "cl.answer")
-            st.button(
-                "Send my answer" if poll.round not in mine else "Change my answer",
-                type="primary",
-                key="cl.send",
-                on_click=cl.on_answer,
-                args=(ss, store, question),
-            )
-            show_error()
-        if poll.round in mine:
-            st.markdown(f"Your answer: **{question.response_text(mine[poll.round])}**")
-        if poll.status == "closed":
-            st.info("The poll is closed. Discuss with your neighbours.", icon=":material/forum:")
-        if poll.status == "revealed":
-            last = mine[max(mine)] if mine else None
-            if last is None:
-                st.info(f"The answer: {question.answer_text}.")
-            elif question.is_right(last):
-                st.success(
-                    f"Right: you answered {question.response_text(last)}.",
-                    icon=":material/check_circle:",
-                )
-            else:
-                st.error(
-                    f"Not quite: you answered {question.response_text(last)}. "
-                    f"The answer: {question.answer_text}.",
-                    icon=":material/cancel:",
-                )
-            st.markdown(question.explanation)
-            st.page_link(
-                question.case.page,
-                label="Open the page that shows it",
-                query_params=question.case.query,
-                icon=":material/play_circle:",
-            )
-    watch(code, (state.version, state.activity), False)
+        poll_view(code, state.poll)
+    watch_as_student(code, state.version)
 
 
 role = ss.get("cl.role")
