@@ -71,6 +71,8 @@ def lobby() -> None:
         "A teacher starts a class and projects this page; students join with its code or "
         "its link and answer the lesson's questions live. No account, no name needed."
     )
+    # Above the cards: on a phone they stack, and a message under both is off the screen.
+    show_error()
     left, right = st.columns(2)
     with left.container(border=True):
         st.subheader("Join a class")
@@ -88,7 +90,6 @@ def lobby() -> None:
             "the answers as they arrive. Keep the teacher link private."
         )
         st.button("Start a class", key="cl.start", on_click=cl.on_start, args=(ss, store))
-    show_error()
 
 
 def question_label(question_id: str) -> str:
@@ -108,7 +109,9 @@ def projector_header(state: ClassState) -> None:
         st.markdown(f"**{state.students}** student{'s' if state.students != 1 else ''} joined.")
     qr = io.BytesIO()
     segno.make(link, error="m").save(qr, kind="png", scale=6, border=2)
-    right.image(qr.getvalue(), caption="Scan to join", width=180)
+    right.image(
+        qr.getvalue(), caption="Scan to join", width=180, alt=f"QR code of the join link {link}"
+    )
 
 
 def poll_panel(state: ClassState, code: str, key: str) -> None:
@@ -236,6 +239,12 @@ def student_view(state: ClassState) -> None:
         st.subheader(f"Round {poll.round}" if poll.round > 1 else "Question")
         st.markdown(question.prompt)
         if poll.status == "open":
+            if poll.round not in mine and mine:
+                # The radio still shows the earlier choice: say that it does not count yet.
+                st.caption(
+                    f"Round {max(mine)}: you answered {question.response_text(mine[max(mine)])}. "
+                    f"Send an answer to count in round {poll.round}."
+                )
             ask_widget(question, "cl.answer_text" if question.kind == "number" else "cl.answer")
             st.button(
                 "Send my answer" if poll.round not in mine else "Change my answer",
