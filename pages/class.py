@@ -87,6 +87,8 @@ def lobby() -> None:
         "A teacher starts a class and projects this page; students join with its code or "
         "its link and answer the lesson's questions live. No account, no name needed."
     )
+    # Above the cards: on a phone they stack, and a message under both is off the screen.
+    show_error()
     left, right = st.columns(2)
     with left.container(border=True):
         st.subheader("Join a class")
@@ -104,7 +106,6 @@ def lobby() -> None:
             "the answers as they arrive. Keep the teacher link private."
         )
         st.button("Start a class", key="cl.start", on_click=cl.on_start, args=(ss, store))
-    show_error()
 
 
 def question_label(question_id: str) -> str:
@@ -124,7 +125,9 @@ def projector_header(state: ClassState) -> None:
         st.markdown(f"**{state.students}** student{'s' if state.students != 1 else ''} joined.")
     qr = io.BytesIO()
     segno.make(link, error="m").save(qr, kind="png", scale=6, border=2)
-    right.image(qr.getvalue(), caption="Scan to join", width=180)
+    right.image(
+        qr.getvalue(), caption="Scan to join", width=180, alt=f"QR code of the join link {link}"
+    )
 
 
 def poll_panel(state: ClassState, code: str, key: str) -> None:
@@ -235,6 +238,12 @@ def poll_view(code: str, poll: Poll) -> None:
     st.markdown(question.prompt)
     if poll.status == "open":
         ask_widget(question, "cl.answer_text" if question.kind == "number" else "cl.answer")
+        if poll.round not in mine and mine:
+            # The radio still shows the earlier choice: say that it does not count yet.
+            st.caption(
+                f"Round {max(mine)}: you answered {question.response_text(mine[max(mine)])}. "
+                f"Send an answer to count in round {poll.round}."
+            )
         st.button(
             "Send my answer" if poll.round not in mine else "Change my answer",
             type="primary",

@@ -108,9 +108,10 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
+def server(tmp_path_factory) -> Iterator[Server]:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    srv = Server()
+    # The Class page's store in a folder of the test run's own, never the user's.
+    srv = Server(env={"SOFTMAX_LAB_DATA": str(tmp_path_factory.mktemp("data"))})
     yield srv
     srv.stop()
 
