@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,8 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.__main__ import machine  # noqa: E402
+from bench.results import record_section  # noqa: E402
 from bench.streamlit_client import StreamlitClient  # noqa: E402
 from bench.students import cpu_snapshot, local_server, percentile  # noqa: E402
+from core.classroom.session import PROJECTOR_POLL_SECONDS, STUDENT_POLL_SECONDS  # noqa: E402
 from core.questions.bank import question_bank  # noqa: E402
 
 CODE = re.compile(r'<div class="cl-code">([A-Z0-9]+)</div>')
@@ -210,15 +214,51 @@ def measure(
         return asyncio.run(run_classroom(url, pid, students, rounds, idle, between))
 
 
+def report_section(result: ClassroomResult, rounds: int, idle: float, between: float) -> str:
+    """Return the run as a section of bench/RESULTS.md, with its machine and command."""
+    bound = STUDENT_POLL_SECONDS + PROJECTOR_POLL_SECONDS
+    median = statistics.median(result.round_seconds)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    return "\n".join(
+        [
+            "## Class polls (issue 13)",
+            "",
+            f"Machine: {machine()}. Commit {commit or 'unknown'}, "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+            f"Command: `scripts/lab bench` (`python -m bench.classroom --students "
+            f"{result.students} --rounds {rounds} --idle {idle:g} --between {between:g}`).",
+            "",
+            f"One real server, a fresh SQLite store; a teacher and {result.students} students, "
+            "each its own session over Streamlit's websocket protocol (bench/streamlit_client.py)"
+            ", rerunning the page's timed fragments as a browser does. Students answer as soon "
+            "as the question shows. Baseline in the same run: the two polling intervals "
+            f"(student {STUDENT_POLL_SECONDS:g} s + projector {PROJECTOR_POLL_SECONDS:g} s = "
+            f"{bound:g} s), the longest a change can wait for the pages to ask.",
+            "",
+            "```",
+            result.report(),
+            f"median round / polling intervals: {median / bound:.2f}x",
+            "```",
+            "",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle polling")
     parser.add_argument("--between", type=float, default=3.0, help="seconds after a reveal")
+    parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md as it is")
     args = parser.parse_args(argv)
     result = measure(args.students, args.rounds, args.idle, args.between)
-    print(result.report())
+    section = report_section(result, args.rounds, args.idle, args.between)
+    if not args.no_write:
+        record_section(section)
+    print(section)
     return 0
 
 

@@ -24,10 +24,6 @@ from ui.layout import chart_style, presenting, require_navigation
 from ui.predict import ask_widget
 
 PAGE = "pages/class.py"
-# How often a page asks the store whether anything changed: a student's page within a
-# second of the teacher's click; the one projector twice as often, to count answers.
-STUDENT_POLL_SECONDS = 1.0
-PROJECTOR_POLL_SECONDS = 0.5
 ss = st.session_state
 require_navigation()
 
@@ -67,14 +63,14 @@ def show_error() -> None:
 
 
 # Each reads two numbers; the page redraws only when what it shows changed.
-@st.fragment(run_every=STUDENT_POLL_SECONDS)
+@st.fragment(run_every=cl.STUDENT_POLL_SECONDS)
 def watch_as_student(code: str, version: int) -> None:
     # Answers and joins (the activity count) change nothing a student sees.
     if store.versions(code)[0] != version:
         st.rerun(scope="app")
 
 
-@st.fragment(run_every=PROJECTOR_POLL_SECONDS)
+@st.fragment(run_every=cl.PROJECTOR_POLL_SECONDS)
 def watch_as_teacher(code: str, seen: tuple[int, int]) -> None:
     if store.versions(code) != seen:
         st.rerun(scope="app")

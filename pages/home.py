@@ -19,6 +19,11 @@ st.page_link(
     label="Teachers: a 50-minute plan with every question, its answer and its links",
     icon=":material/co_present:",
 )
+st.page_link(
+    "pages/class.py",
+    label="In class: run the questions as live polls, or join your teacher's class",
+    icon=":material/groups:",
+)
 
 for lesson in LESSONS:
     with st.container(border=True):
