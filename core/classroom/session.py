@@ -27,9 +27,8 @@ PREFIX = "cl"
 STUDENT_POLL_SECONDS = 1.0
 """How often a student's page asks the store whether the class changed: a question reaches
 every student within about a second of the teacher's click."""
-PROJECTOR_POLL_SECONDS = 0.5
-"""How often the projector asks: one page, so twice as often costs little, and it counts
-the answers as they arrive."""
+PROJECTOR_POLL_SECONDS = 1.0
+"""How often the projector asks; it counts the answers as they arrive."""
 NICK_LENGTH = 40
 """Longest nickname kept; it is shown to its own student only, as plain text."""
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
