@@ -233,7 +233,8 @@ def poll_view(code: str, poll: Poll) -> None:
     st.subheader(f"Round {poll.round}" if poll.round > 1 else "Question")
     st.markdown(question.prompt)
     if poll.status == "open":
-        ask_widget(question, "cl.answer_text" if question.kind == "number" else "cl.answer")
+        key = "cl.answer_text" if question.kind == "number" else "cl.answer"
+        ask_widget(question, key, "Your answer")
         if poll.round not in mine and mine:
             # The radio still shows the earlier choice: say that it does not count yet.
             st.caption(

@@ -105,11 +105,9 @@ def multi_class_controls() -> float:
 
 def loss_metrics(losses, dtype_name: str, kind: str = "multi") -> None:
     helps = sf.LOSS_HELP[kind]
-    # Two to a row on a laptop: a 17-digit value keeps its digits on one line at a size
-    # that still stands out. A projector's screen is wider than its type is large, and the
-    # four in one row leave the question and the table below them on the same screen.
-    per_row = 4 if presenting() else 2
-    columns = [c for _ in range(0, len(losses), per_row) for c in st.columns(per_row)]
+    # Two to a row: a 17-digit value keeps its digits on one line at a size that still
+    # stands out, where four to a row would leave it a column too narrow.
+    columns = [c for _ in range(0, len(losses), 2) for c in st.columns(2)]
     for column, loss in zip(columns, losses, strict=False):
         exact = loss.key.endswith("exact")
         with column:
@@ -189,7 +187,9 @@ def multi_class_page() -> dict:
     y = ss["sm.y"]
     report = rp.softmax_report(list(ss["sm.logits"]), y, dtype, ss["sm.T"], shift)
     with in_slot(key_result):
-        st.subheader(f"Loss for the true class y = {y}")
+        if not presenting():
+            # On a projector the question above says which class is true.
+            st.subheader(f"Loss for the true class y = {y}")
         loss_metrics(report.losses, dtype)
         show_messages(report.messages)
         st.subheader("Per class")

@@ -39,7 +39,7 @@ def _verdict(question: Question, answer: qp.Answer) -> None:
         )
 
 
-def ask_widget(question: Question, key: str) -> None:
+def ask_widget(question: Question, key: str, label: str = "Your prediction") -> None:
     """Draw the widget a question is answered with: options to pick, or a number to type.
 
     Parameters
@@ -48,18 +48,20 @@ def ask_widget(question: Question, key: str) -> None:
         The question.
     key : str
         The widget's session key (the answer is read from there).
+    label : str, optional
+        The widget's label.
     """
     collapsed = "collapsed" if presenting() else "visible"
     if question.kind == "number":
         st.text_input(
-            "Your prediction",
+            label,
             key=key,
             placeholder="A number, such as 2.5, 1e-7 or 2^10",
             label_visibility=collapsed,
         )
     else:
         st.radio(
-            "Your prediction",
+            label,
             range(len(question.options)),
             format_func=question.options.__getitem__,
             index=None,

@@ -714,8 +714,9 @@ def _thin_small() -> Question:
         0 if top == 7 else 1,
         0.0,
         f"Before the network sees a drawing it is cropped to its ink, scaled and centred "
-        f"like the training digits, down to {h}×{w}: size and place are gone. This 7 gets "
-        f"{top} with p = {float(p[top]):.1%}.",
+        f"like the training digits, down to {h}×{w}: size and place are gone. The app's own "
+        f"thin, small 7 (drawn in code, pen 8, in the top-left corner) is read as {top} with "
+        f"p = {float(p[top]):.1%}.",
         "Students expect the network to fail on an unusual size or place; the preprocessing "
         "removes both, so only the shape matters.",
         CaseLink("Draw a digit", DRAW),

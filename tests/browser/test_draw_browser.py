@@ -180,3 +180,30 @@ def test_draw_with_a_model_trained_on_the_train_page(page, server):
     expect(trained).to_have_text(re.compile("it says 1 "))
     expect(answer(page)).to_have_text(re.compile("it says 1 "))
     screenshot(page, "draw-trained-model")
+
+
+def test_the_draw_questions_show_their_answers_on_a_thin_small_seven(page, server):
+    # The bank's "thin-small" and "inputs" questions: what the page shows for the drawing
+    # their answers come from (core.questions.bank.thin_small_seven), drawn with the mouse.
+    from core.draw.pen import CANVAS_SIZE
+    from core.questions.bank import SEVEN, question_by_id
+
+    open_page(page, server, "draw?q=thin-small")
+    question = question_by_id("thin-small")
+    expect(main(page).get_by_text(question.prompt)).to_be_visible()
+    pen = main(page).get_by_role("slider", name="Pen width")
+    pen.focus()
+    pen.press("Home")  # the thinnest pen, 8
+    wait_idle(page)
+    expect(pen).to_have_attribute("aria-valuetext", "8")
+    box, corner = CANVAS_SIZE / 4, CANVAS_SIZE / 16
+    stroke(page, [(corner + u * box, corner + v * box) for u, v in SEVEN])
+    wait_idle(page)
+    seven = question.options[question.answer] == "Yes, a 7"
+    expect(answer(page)).to_contain_text("it says 7" if seven else "it says")
+    if not seven:
+        expect(answer(page)).not_to_contain_text("it says 7")
+    expect(main(page).get_by_text(question.shown, exact=False).first).to_be_visible()
+    inputs = question_by_id("inputs")
+    assert inputs.shown == question.shown
+    screenshot(page, "draw-thin-small-seven")

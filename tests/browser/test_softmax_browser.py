@@ -182,8 +182,9 @@ def test_a_1280_projector_keeps_preset_labels_and_the_drawing_canvas_whole(page,
     # A common classroom projector: 1280x800 with the larger type of presentation mode.
     page.set_viewport_size({"width": 1280, "height": 800})
     open_page(page, server, "softmax?present=1")
-    labels = main(page).locator('[data-testid="stButton"] [data-testid="stMarkdownContainer"]')
-    expect(labels.nth(4)).to_be_visible()  # polled: at least five labels, drawn
+    presets = '[class*="st-key-sm-preset-"] [data-testid="stMarkdownContainer"]'
+    labels = main(page).locator(presets)
+    expect(labels.nth(4)).to_be_visible()  # polled: all five preset labels, drawn
     for i in range(labels.count()):
         # Wrapped to a second row if need be, never cut short with an ellipsis.
         assert labels.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth"), i

@@ -463,7 +463,7 @@ def test_answer_thin_small():
     _, p = read(thin_small_seven())
     top = int(np.argmax(p))
     assert (question.answer == 0) == (top == 7)
-    assert f"This 7 gets {top} with p = {p[top]:.1%}." in question.explanation
+    assert f"is read as {top} with p = {p[top]:.1%}." in question.explanation
     # Place is gone: the same 7 elsewhere on the canvas, even off the pixel grid, reads alike.
     for dx, dy in [(7.5, 3.25), (150, 150), (170.5, 12), (4, 160.75)]:
         _, shifted = read(seven_at(dx, dy))
