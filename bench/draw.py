@@ -101,6 +101,8 @@ def in_browser(strokes: int = 12, onto_drawing: bool = False) -> tuple[list[floa
             open_page(page, server, "draw")
             surface = page.locator('[data-testid="stMain"] canvas.upper-canvas').first
             surface.wait_for()
+            # Below the Predict first panel: scrolled into the window, where a mouse reaches.
+            surface.scroll_into_view_if_needed()
             page.wait_for_timeout(800)
             box = surface.bounding_box()
             page.evaluate(PROBE)
