@@ -125,10 +125,14 @@ async def _student(page: Page, seen: dict[str, tuple[float, float]], stop: async
         if question is None or question.id in seen or not page.client.has_text("Send my answer"):
             continue
         shown = time.perf_counter()
-        if question.kind == "number":
-            await page.act("cl.answer_text", question.answer_text)
-        else:
-            await page.act("cl.answer", question.answer)
+        # The answer widget is keyed per poll ("cl.answer.<poll>", "cl.answer_text.<poll>").
+        widget = next(
+            node.user_key
+            for node in list(page.client.nodes.values())
+            if node.kind == "element" and (node.user_key or "").startswith("cl.answer")
+        )
+        answer = question.answer_text if question.kind == "number" else question.answer
+        await page.act(widget, answer)
         await page.act("cl.send")
         seen[question.id] = (shown, time.perf_counter())
 

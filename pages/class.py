@@ -8,19 +8,21 @@ import streamlit as st
 
 from core.classroom import session as cl
 from core.classroom.figures import poll_chart
-from core.classroom.links import join_link
+from core.classroom.links import join_link, page_state_from_link
 from core.classroom.store import (
     DATA_ENV,
     ClassError,
     ClassState,
     NotTeacherError,
     Poll,
+    PollRecord,
     open_store,
 )
 from core.classroom.tally import summary_csv, summary_markdown, summary_rows, tally
-from core.lesson import URL_PATHS, app_base_url
+from core.lesson import app_base_url
 from core.questions.bank import question_bank, question_by_id
-from ui.layout import chart_style, presenting, require_navigation
+from ui.binding import browser_session
+from ui.layout import chart_style, plain, presenting, require_navigation
 from ui.predict import ask_widget
 
 PAGE = "pages/class.py"
@@ -41,7 +43,7 @@ if store_message:
 params = {k: st.query_params[k] for k in ("class", "key", "join", "me") if k in st.query_params}
 if params and params != ss.get("cl._link"):
     ss["cl._link"] = params
-    cl.open_from_link(ss, store, params)
+    cl.open_from_link(ss, store, params, browser_session())
 
 st.title("Class")
 
@@ -59,7 +61,9 @@ def keep_link() -> None:
 
 def show_error() -> None:
     if ss.get("cl.error"):
-        st.error(ss["cl.error"], icon=":material/error:")
+        # It can quote what was typed or pasted: shown as it is, never as Markdown.
+        st.error(plain(ss["cl.error"]), icon=":material/error:")
+        ss["cl._shown_error"] = ss["cl.error"]
 
 
 # Each reads two numbers; the page redraws only when what it shows changed.
@@ -94,7 +98,13 @@ def lobby() -> None:
             key="cl.nick_text",
             max_chars=cl.NICK_LENGTH,
         )
-        st.button("Join", type="primary", key="cl.join", on_click=cl.on_join, args=(ss, store))
+        st.button(
+            "Join",
+            type="primary",
+            key="cl.join",
+            on_click=cl.on_join,
+            args=(ss, store, browser_session()),
+        )
     with right.container(border=True):
         st.subheader("Teach a class")
         st.markdown(
@@ -134,12 +144,14 @@ def poll_panel(state: ClassState, code: str, key: str) -> None:
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     c1.selectbox("Question", ids, format_func=question_label, key="cl.question")
     c2.button("Open poll", type="primary", key="cl.open", on_click=cl.on_open, args=(ss, store))
-    show_error()
     if poll is None:
         st.info("Open a question: it reaches every student's page within 2 seconds.")
         return
     question = question_by_id(poll.question)
-    record = next(r for r in store.polls(code, key) if r.seq == poll.seq)
+    if question is None:
+        st.warning("The open question is no longer in the lesson: open another one.")
+        return
+    record = next((r for r in store.polls(code, key) if r.seq == poll.seq), PollRecord(0, ""))
     answered = len(record.rounds.get(poll.round, []))
     st.subheader(f"Question {ids.index(question.id) + 1}, round {poll.round}: {poll.status}")
     st.markdown(question.prompt)
@@ -175,6 +187,7 @@ def follow_me() -> None:
             "open it; nobody is moved without clicking.",
         )
         st.button("Send to the class", key="cl.push", on_click=cl.on_push, args=(ss, store))
+        show_error()
 
 
 def summary(state: ClassState, code: str, key: str) -> None:
@@ -212,16 +225,21 @@ def teacher_view(state: ClassState) -> None:
     poll_panel(state, code, key)
     follow_me()
     if state.page:
-        st.caption(f"Sent to the class: /{state.page}")
+        st.text(f"Sent to the class: /{state.page}")
     with st.expander("End the class", icon=":material/flag:"):
         st.caption(
             "Students see that it ended; you get the summary (questions, votes, share right)."
         )
         st.button("End the class", key="cl.end", on_click=cl.on_end, args=(ss, store))
         summary(state, code, key)
-    with st.expander("Your teacher link (keep it private)", icon=":material/key:"):
-        st.caption("It reopens this class as its teacher from any browser, after a restart too.")
-        st.code(cl.teacher_link(ss, app_base_url(st.context.url, PAGE) or ""), language=None)
+    if not presenting():
+        # Never on the projector: the key controls the class.
+        with st.expander("Your teacher link (keep it private)", icon=":material/key:"):
+            st.caption(
+                "It reopens this class as its teacher from any browser, after a restart too. "
+                "Copy it before you switch on presentation mode."
+            )
+            st.code(cl.teacher_link(ss, app_base_url(st.context.url, PAGE) or ""), language=None)
     watch_as_teacher(code, (state.version, state.activity))
 
 
@@ -229,11 +247,15 @@ def teacher_view(state: ClassState) -> None:
 def poll_view(code: str, poll: Poll) -> None:
     # Answering reruns only this part: two light runs per answer, not two whole pages.
     question = question_by_id(poll.question)
+    if question is None:
+        st.info("Your teacher's question is no longer in the lesson; wait for the next one.")
+        return
     mine = store.my_answers(code, ss["cl.me"], poll.seq)
     st.subheader(f"Round {poll.round}" if poll.round > 1 else "Question")
     st.markdown(question.prompt)
     if poll.status == "open":
-        key = "cl.answer_text" if question.kind == "number" else "cl.answer"
+        # One widget per poll: the next question starts blank, never with this one's answer.
+        key = f"cl.answer_text.{poll.seq}" if question.kind == "number" else f"cl.answer.{poll.seq}"
         ask_widget(question, key, "Your answer")
         if poll.round not in mine and mine:
             # The radio still shows the earlier choice: say that it does not count yet.
@@ -246,9 +268,10 @@ def poll_view(code: str, poll: Poll) -> None:
             type="primary",
             key="cl.send",
             on_click=cl.on_answer,
-            args=(ss, store, question),
+            args=(ss, store, question, poll, key),
         )
-        show_error()
+    # Also when the poll closed as the answer was sent: the refusal says so.
+    show_error()
     if poll.round in mine:
         st.markdown(f"Your answer: **{question.response_text(mine[poll.round])}**")
     if poll.status == "closed":
@@ -283,14 +306,18 @@ def student_view(state: ClassState) -> None:
     if ss.get("cl.nick"):
         st.text(f"You: {ss['cl.nick']}")
     if state.page:
-        page, _, query = state.page.partition("?")
-        files = {path: file for file, path in URL_PATHS.items()}
-        st.page_link(
-            files[page],
-            label="Open the page your teacher sent",
-            query_params=dict(p.split("=", 1) for p in query.split("&") if "=" in p),
-            icon=":material/open_in_new:",
-        )
+        try:
+            page, query = page_state_from_link(state.page)
+        except ValueError:
+            st.caption("Your teacher sent a page this app cannot open.")
+        else:
+            st.page_link(
+                page,
+                label="Open the page your teacher sent",
+                query_params=query,
+                icon=":material/open_in_new:",
+            )
+    st.caption("Share the class code, not this page's address: it holds your own place.")
     if state.ended:
         st.info("The class has ended. Thank you!", icon=":material/flag:")
         return
@@ -313,11 +340,21 @@ if role:
         cl.leave(ss)
         current = None
 keep_link()
-if current is None:
-    lobby()
-elif ss["cl.role"] == "teacher":
-    teacher_view(current)
-else:
-    student_view(current)
-if current is not None and not presenting():
+if current is not None and ss.get("cl._version") != current.version:
+    # A message already shown about the class as it was (a closed poll) is not true of the
+    # class now; one from this very run's click is shown once first.
+    ss["cl._version"] = current.version
+    if ss.get("cl.error") == ss.get("cl._shown_error"):
+        ss["cl.error"] = None
+try:
+    if current is None:
+        lobby()
+    elif ss["cl.role"] == "teacher":
+        teacher_view(current)
+    else:
+        student_view(current)
+except ClassError as error:
+    # The class ended or expired while this page drew it.
+    st.warning(f"{error}. Reload the page.", icon=":material/link_off:")
+if current is not None and ss.get("cl.role") == "student":
     st.button("Leave this class on this browser", key="cl.leave", on_click=cl.leave, args=(ss,))

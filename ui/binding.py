@@ -84,6 +84,14 @@ def write_link(page: str, table: SettingsTable, values: Mapping[str, Any]) -> No
     st.session_state[f"_url.{page}"] = dict(query)
 
 
+def browser_session() -> str:
+    """Return the server's id of this browser session: the browser cannot choose it."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
 def session() -> MutableMapping[str, Any]:
     """Return the session's state, for the callbacks in `core` that change it."""
     return st.session_state

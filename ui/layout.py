@@ -335,10 +335,30 @@ def big_number(label: str, value: str, name: str, help: str | None = None) -> No
         st.metric(label, value, help=help)
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\](){}<>#+!|~:$-])")
+
+
+def plain(text: str) -> str:
+    """Return text that Streamlit's Markdown shows as it is, character for character.
+
+    Parameters
+    ----------
+    text : str
+        Text that may hold what someone typed (a URL value, a pasted address).
+
+    Returns
+    -------
+    str
+        Every Markdown, HTML, icon (``:material/...:``), colour (``:red[...]``) and
+        LaTeX (``$``) sign escaped with a backslash.
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
 def url_notices(notices: list[str]) -> None:
-    """Show why values from the link were replaced by defaults."""
+    """Show why values from the link were replaced by defaults (they quote the link)."""
     for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+        st.warning(plain(notice), icon=":material/link_off:")
 
 
 def preset_buttons(presets, prefix: str, on_preset) -> None:

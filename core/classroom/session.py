@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from core.classroom.links import page_state_from_link, page_state_text
-from core.classroom.store import ClassError, ClassStore, normalise_code
+from core.classroom.store import ClassError, ClassStore, Poll, normalise_code
 from core.questions.bank import Question, parse_response, question_bank
 
 State = MutableMapping[str, Any]
@@ -69,7 +69,9 @@ def _student_id(state: State, offered: str | None = None) -> str:
     return state.setdefault(key("me"), secrets.token_urlsafe(16))
 
 
-def join(state: State, store: ClassStore, code_text: str, me: str | None = None) -> bool:
+def join(
+    state: State, store: ClassStore, code_text: str, me: str | None = None, guesser: str = ""
+) -> bool:
     """Join the class `code_text` as a student.
 
     Parameters
@@ -82,6 +84,9 @@ def join(state: State, store: ClassStore, code_text: str, me: str | None = None)
         The code as typed or linked.
     me : str, optional
         The student's id from their own link, after a reload.
+    guesser : str, optional
+        The server's id of this browser session, which wrong codes are counted
+        against (the student's own id by default).
 
     Returns
     -------
@@ -92,20 +97,22 @@ def join(state: State, store: ClassStore, code_text: str, me: str | None = None)
     session = _student_id(state, me)
 
     def enter() -> None:
-        store.join(code, session)
+        store.join(code, session, guesser or None)
         leave(state)
         state.update({key("role"): "student", key("code"): code})
 
     return _guarded(enter, state)
 
 
-def on_join(state: State, store: ClassStore) -> None:
+def on_join(state: State, store: ClassStore, guesser: str = "") -> None:
     """Join with the typed code; keep the typed nickname in this session only."""
-    if join(state, store, state.get(key("code_text")) or ""):
+    if join(state, store, state.get(key("code_text")) or "", guesser=guesser):
         state[key("nick")] = (state.get(key("nick_text")) or "").strip()[:NICK_LENGTH]
 
 
-def open_from_link(state: State, store: ClassStore, params: Mapping[str, str]) -> None:
+def open_from_link(
+    state: State, store: ClassStore, params: Mapping[str, str], guesser: str = ""
+) -> None:
     """Enter the class a link names: a teacher link (``class`` and ``key``) or a join link.
 
     Parameters
@@ -117,6 +124,8 @@ def open_from_link(state: State, store: ClassStore, params: Mapping[str, str]) -
     params : mapping
         The page's URL parameters: ``class`` and ``key`` for the teacher,
         ``join`` (and the student's own ``me``) for a student.
+    guesser : str, optional
+        As for `join`.
     """
     if "class" in params and "key" in params:
         code = normalise_code(params["class"])
@@ -129,7 +138,7 @@ def open_from_link(state: State, store: ClassStore, params: Mapping[str, str]) -
                 "link is not complete."
             )
     elif "join" in params:
-        join(state, store, params["join"], params.get("me"))
+        join(state, store, params["join"], params.get("me"), guesser)
 
 
 def link_params(state: State) -> dict[str, str]:
@@ -202,17 +211,31 @@ def on_push(state: State, store: ClassStore) -> None:
     _guarded(push, state)
 
 
-def on_answer(state: State, store: ClassStore, question: Question) -> None:
-    """Student: send the chosen or typed answer to the open poll."""
+def on_answer(state: State, store: ClassStore, question: Question, poll: Poll, widget: str) -> None:
+    """Student: send the answer in `widget` to `poll`, the poll this page shows.
+
+    Parameters
+    ----------
+    state : mutable mapping
+        The session's state.
+    store : ClassStore
+        The class store.
+    question : Question
+        The question the page shows.
+    poll : Poll
+        The poll and round the page shows; an answer never counts in another.
+    widget : str
+        The session key of the answer widget (an option index or typed text).
+    """
 
     def send() -> None:
+        raw = state.get(widget)
         if question.kind == "number":
-            response: float = parse_response(question, state.get(key("answer_text")) or "")
+            response: float = parse_response(question, raw or "")
         else:
-            choice = state.get(key("answer"))
-            if choice is None:
+            if raw is None:
                 raise ValueError("pick an answer first")
-            response = float(choice)
-        store.answer(state[key("code")], state[key("me")], response)
+            response = float(raw)
+        store.answer(state[key("code")], state[key("me")], response, poll.seq, poll.round)
 
     _guarded(send, state)

@@ -173,8 +173,8 @@ class ClassStore(Protocol):
     def is_teacher(self, code: str, key: str) -> bool:
         """Whether `key` is the teacher key of the live class `code`."""
 
-    def join(self, code: str, session: str) -> ClassState:
-        """Add a student session to the class; rate limited per session."""
+    def join(self, code: str, session: str, guesser: str | None = None) -> ClassState:
+        """Add a student session to the class; wrong codes rate limited per `guesser`."""
 
     def versions(self, code: str) -> tuple[int, int]:
         """Return the class's ``(version, activity)``: cheap, for pages that poll."""
@@ -200,7 +200,14 @@ class ClassStore(Protocol):
     def end_class(self, code: str, key: str) -> None:
         """Teacher: end the class (its summary stays until it expires)."""
 
-    def answer(self, code: str, session: str, response: float) -> None:
+    def answer(
+        self,
+        code: str,
+        session: str,
+        response: float,
+        seq: int | None = None,
+        round_: int | None = None,
+    ) -> None:
         """Student: answer the open poll (again, to change the answer)."""
 
     def my_answers(self, code: str, session: str, seq: int) -> dict[int, float]:
@@ -361,7 +368,7 @@ class SQLiteStore:
         )
         return row is not None and hmac.compare_digest(row[0], _key_hash(key))
 
-    def join(self, code: str, session: str) -> ClassState:
+    def join(self, code: str, session: str, guesser: str | None = None) -> ClassState:
         """Add a student session to a live class.
 
         Parameters
@@ -370,6 +377,9 @@ class SQLiteStore:
             The join code, as `normalise_code` gives it.
         session : str
             The student's session id.
+        guesser : str, optional
+            Who the wrong codes are counted against: the server's own id of the
+            browser session, which a student cannot choose (``session`` by default).
 
         Returns
         -------
@@ -386,8 +396,9 @@ class SQLiteStore:
         now = self._clock()
         with self._write() as db:
             db.execute("DELETE FROM join_attempts WHERE at < ?", (now - JOIN_WINDOW,))
+            guesser = guesser or session
             (failed,) = db.execute(
-                "SELECT COUNT(*) FROM join_attempts WHERE session = ?", (session,)
+                "SELECT COUNT(*) FROM join_attempts WHERE session = ?", (guesser,)
             ).fetchone()
             if failed >= JOIN_ATTEMPTS:
                 raise TooManyGuessesError(
@@ -395,7 +406,7 @@ class SQLiteStore:
                 )
             row = db.execute("SELECT ended FROM classes WHERE code = ?", (code,)).fetchone()
             if row is None or row[0]:
-                db.execute("INSERT INTO join_attempts VALUES (?, ?)", (session, now))
+                db.execute("INSERT INTO join_attempts VALUES (?, ?)", (guesser, now))
         if row is None:
             raise ClassNotFoundError(
                 f"no class has the code {code[:12]!r}: check it with your teacher"
@@ -493,15 +504,32 @@ class SQLiteStore:
             self._teacher(db, code, key)
             self._changed(db, code, ended=1, status="closed")
 
-    def answer(self, code: str, session: str, response: float) -> None:
+    def answer(
+        self,
+        code: str,
+        session: str,
+        response: float,
+        seq: int | None = None,
+        round_: int | None = None,
+    ) -> None:
         """Student: answer the open poll; answering again replaces the earlier answer.
+
+        Parameters
+        ----------
+        code, session : str
+            The class and the student's session.
+        response : float
+            An option index, or a typed number.
+        seq, round_ : int, optional
+            The poll and round the student's page shows: an answer sent just as the
+            teacher moved on is refused rather than counted in another question.
 
         Raises
         ------
         ClassNotFoundError
             For a class that ended or expired, or a session that never joined it.
         PollClosedError
-            When no poll is open.
+            When no poll is open, or not the one given.
         ValueError
             For a response that is not a finite number within `ANSWER_LIMIT`.
         """
@@ -522,6 +550,10 @@ class SQLiteStore:
                 raise ClassNotFoundError("join the class first")
             if row[5] != "open":
                 raise PollClosedError("the poll is closed")
+            if (seq, round_) != (None, None) and (seq, round_) != (row[2], row[4]):
+                raise PollClosedError(
+                    "your teacher moved on before your answer arrived: answer the new question"
+                )
             db.execute(
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
                 (code, row[2], row[4], session, float(response), now),

@@ -131,7 +131,8 @@ class Question:
         """Return a response as the page writes it back to the student."""
         if self.kind == "number":
             return number_text(float(response))
-        return self.options[int(response)]
+        index = int(response)
+        return self.options[index] if 0 <= index < len(self.options) else f"option {index}"
 
 
 def number_text(value: float) -> str:

@@ -91,6 +91,8 @@ def choose(state: State, page: str, question_id: str) -> None:
     """Make `question_id` the page's question."""
     state[key("current", page)] = question_id
     state[key("error", page)] = None
+    # A notice about a ?q= link is about the question it failed to open, now replaced.
+    state[key("notices", page)] = []
 
 
 def on_pick(state: State, page: str) -> None:

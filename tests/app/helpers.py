@@ -1,5 +1,6 @@
 """Open app pages in Streamlit's AppTest."""
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -33,8 +34,12 @@ def run_until(at: AppTest, predicate, timeout: float = 120) -> None:
     assert predicate(at) or wait_for(rerun_and_check, timeout, interval=0.4), "timed out"
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
+    """The elements' text as a student reads it: Markdown's backslash escapes resolved."""
+    return " ".join(_ESCAPED.sub(r"\1", str(e.value)) for e in elements)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The Class page in AppTest: a teacher's and students' sessions on one real SQLite store."""
 
 import json
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_a_poll_from_start_to_reveal_in_two_rounds():
     for s, choice in zip(students, (FIRST.answer, wrong, wrong), strict=True):
         s.run()
         assert FIRST.prompt in markdown(s)
-        s.radio(key="cl.answer").set_value(choice).run()
+        s.radio(key="cl.answer.1").set_value(choice).run()
         s.button(key="cl.send").click().run()
         assert f"Your answer: **{FIRST.options[choice]}**" in markdown(s)
     t.run()
@@ -70,7 +71,7 @@ def test_a_poll_from_start_to_reveal_in_two_rounds():
     t.button(key="cl.round").click().run()
     assert "**0** of 3 answered in round 2." in markdown(t)
     students[1].run()
-    students[1].radio(key="cl.answer").set_value(FIRST.answer).run()
+    students[1].radio(key="cl.answer.1").set_value(FIRST.answer).run()
     students[1].button(key="cl.send").click().run()
     t.run()
     assert "**1** of 3 answered in round 2." in markdown(t)
@@ -98,7 +99,7 @@ def test_answers_can_change_while_open_and_count_once():
     t.button(key="cl.open").click().run()
     s.run()
     for choice in (0, 1, 2):
-        s.radio(key="cl.answer").set_value(choice).run()
+        s.radio(key="cl.answer.1").set_value(choice).run()
         s.button(key="cl.send").click().run()
     t.run()
     assert "**1** of 1 answered in round 1." in markdown(t)
@@ -174,7 +175,7 @@ def test_the_teacher_link_reopens_the_class_and_a_student_link_the_student():
     me = s.query_params["me"]
     t.button(key="cl.open").click().run()
     s.run()
-    s.radio(key="cl.answer").set_value(0).run()
+    s.radio(key="cl.answer.1").set_value(0).run()
     s.button(key="cl.send").click().run()
     reloaded = student(code, me=me)
     assert f"Your answer: **{FIRST.options[0]}**" in markdown(reloaded)
@@ -187,7 +188,7 @@ def test_follow_me_sends_a_page_and_the_end_gives_a_summary():
     s = student(code_of(t))
     t.text_input(key="cl.push_text").input("http://x:1/softmax?z=1000,0,-1000&y=2&evil=1").run()
     t.button(key="cl.push").click().run()
-    assert "Sent to the class: /softmax?z=1000,0,-1000&y=2" in texts(t.caption)
+    assert "Sent to the class: /softmax?z=1000,0,-1000&y=2" in texts(t.text)
     s.run()
     links = [e for e in s.get("page_link") if "your teacher sent" in e.proto.label]
     # A link to click, never a move.
@@ -200,7 +201,7 @@ def test_follow_me_sends_a_page_and_the_end_gives_a_summary():
 
     t.button(key="cl.open").click().run()
     s.run()
-    s.radio(key="cl.answer").set_value(FIRST.answer).run()
+    s.radio(key="cl.answer.1").set_value(FIRST.answer).run()
     s.button(key="cl.send").click().run()
     t.button(key="cl.end").click().run()
     assert "This class has ended" in texts(t.info)
@@ -218,3 +219,31 @@ def test_a_damaged_store_is_replaced_with_a_message(data_folder):
     at.button(key="cl.start").click().run()
     assert not at.exception
     assert list(data_folder.glob(f"{DB_NAME}.damaged-*"))
+
+
+def test_a_follow_me_link_keeps_its_values_exactly():
+    t = teacher()
+    s = student(code_of(t))
+    address = "/softmax?mode=multilabel&z=1,2,3&labels=1,0,1&names=big car,bus,a%26b"
+    t.text_input(key="cl.push_text").input(address).run()
+    t.button(key="cl.push").click().run()
+    s.run()
+    link = next(e for e in s.get("page_link") if "your teacher sent" in e.proto.label)
+    assert parse_qs(link.proto.query_string)["names"] == ["big car,bus,a&b"]
+
+
+def test_a_message_about_a_closed_poll_goes_when_the_next_question_opens():
+    t = teacher()
+    s = student(code_of(t))
+    t.button(key="cl.open").click().run()
+    s.run()
+    t.button(key="cl.close").click().run()
+    # The student's page still shows the open poll: the answer arrives after the close.
+    s.radio(key="cl.answer.1").set_value(0)
+    s.button(key="cl.send").click().run()
+    assert "The poll is closed" in texts(s.error)
+    t.selectbox(key="cl.question").set_value(question_bank()[1].id).run()
+    t.button(key="cl.open").click().run()
+    s.run()
+    assert question_bank()[1].prompt in markdown(s)
+    assert not texts(s.error)

@@ -659,3 +659,29 @@ def test_hostile_guesses_still_count_against_the_session(store, bystander):
             store.join(text, "'; DROP TABLE join_attempts; --")
     with pytest.raises(TooManyGuessesError):
         store.join(code, "'; DROP TABLE join_attempts; --")
+
+
+def test_an_answer_for_the_poll_the_page_showed_is_refused_once_the_teacher_moved_on(store):
+    code, key = store.create_class()
+    store.join(code, "s")
+    store.open_poll(code, key, "naive-far")
+    store.answer(code, "s", 1.0, 1, 1)
+    store.next_round(code, key)
+    with pytest.raises(PollClosedError, match="moved on"):
+        store.answer(code, "s", 2.0, 1, 1)  # the page still showed round 1
+    store.open_poll(code, key, "shift")
+    with pytest.raises(PollClosedError, match="moved on"):
+        store.answer(code, "s", 3.0, 1, 2)  # an option index of the old question
+    store.answer(code, "s", 0.0, 2, 1)
+    records = store.polls(code, key)
+    assert [r.rounds for r in records] == [{1: [1.0]}, {1: [0.0]}]
+
+
+def test_wrong_codes_count_against_the_guesser_whatever_student_id_it_sends(store):
+    code, _ = store.create_class()
+    for i in range(JOIN_ATTEMPTS):
+        with pytest.raises(ClassNotFoundError):
+            store.join("QQQQQQ", f"fresh-id-{i}", guesser="browser-1")
+    with pytest.raises(TooManyGuessesError):
+        store.join(code, "yet-another-id", guesser="browser-1")
+    store.join(code, "someone", guesser="browser-2")

@@ -382,3 +382,16 @@ def test_open_case_passes_the_page_s_values_and_no_notices():
         apply = Recorder()
         qp.open_case({}, question.case, apply, CONTEXT.get(question.page))
         assert apply.calls == [(question.case.settings, [])]
+
+
+def test_a_link_notice_goes_once_another_question_is_chosen():
+    state = {}
+    qp.from_link(state, PAGE, QUESTIONS, "typo")
+    assert state[qp.key("notices", PAGE)]
+    qp.choose(state, PAGE, QUESTIONS[1].id)
+    assert state[qp.key("notices", PAGE)] == []
+
+
+def test_an_option_index_outside_the_options_is_written_as_such():
+    question = next(q for q in QUESTIONS if q.kind == "choice")
+    assert question.response_text(len(question.options)) == f"option {len(question.options)}"
