@@ -183,14 +183,20 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical"
         # Like Chromium: in CI these checks must run, never skip.
         raise RuntimeError(f"{AXE_JS} not found: scripts/lab test installs axe-core from npm")
     size = page.viewport_size
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    if size and height > size["height"]:
-        page.set_viewport_size({"width": size["width"], "height": height})
-        # Polled: the page lays out again at the new height.
-        page.wait_for_function(
-            """() => { const m = document.querySelector('[data-testid="stMain"]');
-                       return m.scrollHeight <= m.clientHeight + 1; }"""
-        )
+    if size:
+        # Grown to the page's height, polled with a deadline: at a new height the page lays
+        # out again, and its charts may grow it once more (more so on a busy machine).
+        deadline = time.monotonic() + 30
+        while True:
+            main_height = page.evaluate(
+                """() => { const m = document.querySelector('[data-testid="stMain"]');
+                           return [m.scrollHeight, m.clientHeight]; }"""
+            )
+            if main_height[0] <= main_height[1] + 1:
+                break
+            assert time.monotonic() < deadline, f"the page kept growing: {main_height}"
+            page.set_viewport_size({"width": size["width"], "height": main_height[0]})
+            page.wait_for_timeout(250)
     try:
         if not page.evaluate("() => typeof window.axe === 'object'"):
             page.add_script_tag(path=str(AXE_JS))
