@@ -15,43 +15,20 @@ st.set_page_config(page_title="Softmax Lab", page_icon=ASSETS / "favicon.svg", l
 if __name__ == "__main__":
     worker_pool()
 
+# Every page but home by its address in core.lesson.URL_PATHS, in the sidebar's order.
+SIDEBAR = (
+    ("pages/softmax.py", "1 · Softmax & cross-entropy", ":material/bar_chart:"),
+    ("pages/floats.py", "2 · Floating-point round-off", ":material/calculate:"),
+    ("pages/train.py", "3 · Train the network", ":material/model_training:"),
+    ("pages/draw.py", "4 · Draw a digit", ":material/draw:"),
+    ("pages/class.py", "Class: live polls", ":material/groups:"),
+    ("pages/teach.py", "Teach: a 50-minute plan", ":material/co_present:"),
+)
 pages = [
     st.Page("pages/home.py", title="Lesson path", icon=":material/school:", default=True),
-    st.Page(
-        "pages/softmax.py",
-        title="1 · Softmax & cross-entropy",
-        icon=":material/bar_chart:",
-        url_path=URL_PATHS["pages/softmax.py"],
-    ),
-    st.Page(
-        "pages/floats.py",
-        title="2 · Floating-point round-off",
-        icon=":material/calculate:",
-        url_path=URL_PATHS["pages/floats.py"],
-    ),
-    st.Page(
-        "pages/train.py",
-        title="3 · Train the network",
-        icon=":material/model_training:",
-        url_path=URL_PATHS["pages/train.py"],
-    ),
-    st.Page(
-        "pages/draw.py",
-        title="4 · Draw a digit",
-        icon=":material/draw:",
-        url_path=URL_PATHS["pages/draw.py"],
-    ),
-    st.Page(
-        "pages/class.py",
-        title="Class: live polls",
-        icon=":material/groups:",
-        url_path=URL_PATHS["pages/class.py"],
-    ),
-    st.Page(
-        "pages/teach.py",
-        title="Teach: a 50-minute plan",
-        icon=":material/co_present:",
-        url_path=URL_PATHS["pages/teach.py"],
+    *(
+        st.Page(file, title=title, icon=icon, url_path=URL_PATHS[file])
+        for file, title, icon in SIDEBAR
     ),
 ]
 page = st.navigation(pages)

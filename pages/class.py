@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.classroom import session as cl
 from core.classroom.figures import poll_chart
-from core.classroom.links import join_link, page_state_from_link
+from core.classroom.links import CLASS_PAGE, join_link, page_state_from_link
 from core.classroom.store import (
     DATA_ENV,
     ClassError,
@@ -25,7 +25,7 @@ from ui.binding import browser_session
 from ui.layout import chart_style, plain, presenting, require_navigation
 from ui.predict import ask_widget
 
-PAGE = "pages/class.py"
+PAGE = CLASS_PAGE
 ss = st.session_state
 require_navigation()
 
@@ -136,7 +136,7 @@ def projector_header(state: ClassState) -> None:
     )
 
 
-def poll_panel(state: ClassState, code: str, key: str) -> None:
+def poll_panel(state: ClassState, records: list[PollRecord]) -> None:
     poll = state.poll
     ids = [q.id for q in question_bank()]
     if "cl.question" not in ss:
@@ -151,7 +151,7 @@ def poll_panel(state: ClassState, code: str, key: str) -> None:
     if question is None:
         st.warning("The open question is no longer in the lesson: open another one.")
         return
-    record = next((r for r in store.polls(code, key) if r.seq == poll.seq), PollRecord(0, ""))
+    record = next((r for r in records if r.seq == poll.seq), PollRecord(0, ""))
     answered = len(record.rounds.get(poll.round, []))
     st.subheader(f"Question {ids.index(question.id) + 1}, round {poll.round}: {poll.status}")
     st.markdown(question.prompt)
@@ -190,8 +190,9 @@ def follow_me() -> None:
         show_error()
 
 
-def summary(state: ClassState, code: str, key: str) -> None:
-    rows = summary_rows(store.polls(code, key))
+def summary(state: ClassState, records: list[PollRecord]) -> None:
+    code = state.code
+    rows = summary_rows(records)
     left, right = st.columns(2)
     left.download_button(
         "Summary (CSV)",
@@ -215,14 +216,16 @@ def summary(state: ClassState, code: str, key: str) -> None:
 
 def teacher_view(state: ClassState) -> None:
     code, key = cl.teacher(ss)
+    # Read once a run: the projector's poll and the summary both come from it.
+    records = store.polls(code, key)
     if state.ended:
         st.info(
             "This class has ended. Its summary stays here for 12 hours.", icon=":material/flag:"
         )
-        summary(state, code, key)
+        summary(state, records)
         return
     projector_header(state)
-    poll_panel(state, code, key)
+    poll_panel(state, records)
     follow_me()
     if state.page:
         st.text(f"Sent to the class: /{state.page}")
@@ -231,7 +234,7 @@ def teacher_view(state: ClassState) -> None:
             "Students see that it ended; you get the summary (questions, votes, share right)."
         )
         st.button("End the class", key="cl.end", on_click=cl.on_end, args=(ss, store))
-        summary(state, code, key)
+        summary(state, records)
     if not presenting():
         # Never on the projector: the key controls the class.
         with st.expander("Your teacher link (keep it private)", icon=":material/key:"):

@@ -6,11 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from core.lesson import PAGE_SETTINGS, URL_PATHS, page_href
 
+CLASS_PAGE = "pages/class.py"
+"""The Class page's file (its address is ``URL_PATHS[CLASS_PAGE]``)."""
 MAX_LINK_LENGTH = 2_000
 """Longest address a teacher may send; every state of every page fits well within."""
-
-CLASS_PAGE = "class"
-"""The Class page's URL path."""
 
 
 def page_state_from_link(text: str) -> tuple[str, dict[str, str]]:
@@ -77,4 +76,4 @@ def join_link(base_url: str, code: str) -> str:
     str
         ``"<base_url>/class?join=<code>"``.
     """
-    return f"{base_url.rstrip('/')}/{CLASS_PAGE}?join={code}"
+    return page_href(CLASS_PAGE, {"join": code}, base_url)

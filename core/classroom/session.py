@@ -17,8 +17,9 @@ import secrets
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
-from core.classroom.links import page_state_from_link, page_state_text
+from core.classroom.links import CLASS_PAGE, page_state_from_link, page_state_text
 from core.classroom.store import ClassError, ClassStore, Poll, normalise_code
+from core.lesson import page_href
 from core.questions.bank import Question, parse_response, question_bank
 
 State = MutableMapping[str, Any]
@@ -164,7 +165,7 @@ def teacher_link(state: Mapping[str, Any], base_url: str) -> str:
     str
         ``"<base_url>/class?class=<code>&key=<key>"``.
     """
-    return f"{base_url.rstrip('/')}/class?class={state[key('code')]}&key={state[key('key')]}"
+    return page_href(CLASS_PAGE, {"class": state[key("code")], "key": state[key("key")]}, base_url)
 
 
 def teacher(state: Mapping[str, Any]) -> tuple[str, str]:

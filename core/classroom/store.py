@@ -320,11 +320,15 @@ class SQLiteStore:
             raise ClassNotFoundError(f"there is no class with the code {code[:12]!r}")
         return row
 
-    def _teacher(self, db: sqlite3.Connection, code: str, key: str) -> tuple:
+    def _teacher(
+        self, db: sqlite3.Connection, code: str, key: str, ended_too: bool = False
+    ) -> tuple:
+        # The one key check of every teacher action; reading an ended class's answers
+        # (its summary) is allowed, changing it is not.
         row = self._live(db, code)
         if not hmac.compare_digest(row[0], _key_hash(key)):
             raise NotTeacherError("only the teacher of this class can do that")
-        if row[1]:
+        if row[1] and not ended_too:
             raise ClassNotFoundError("this class has ended")
         return row
 
@@ -574,7 +578,7 @@ class SQLiteStore:
     def polls(self, code: str, key: str) -> list[PollRecord]:
         """Teacher: every poll of the class, its counted responses per round, in order."""
         db = self._connection()
-        self._check_teacher(db, code, key)
+        self._teacher(db, code, key, ended_too=True)
         records = {
             seq: PollRecord(seq, question, {}, bool(revealed))
             for seq, question, revealed in db.execute(
@@ -587,11 +591,6 @@ class SQLiteStore:
         ):
             records[seq].rounds.setdefault(round_, []).append(response)
         return list(records.values())
-
-    def _check_teacher(self, db: sqlite3.Connection, code: str, key: str) -> None:
-        row = self._live(db, code)
-        if not hmac.compare_digest(row[0], _key_hash(key)):
-            raise NotTeacherError("only the teacher of this class can see its answers")
 
     def expire(self) -> int:
         """Delete every class idle for `IDLE_SECONDS`, with its students, polls and answers.
