@@ -137,7 +137,7 @@ def tf_check(case: dict) -> None:
         key="sm.tf_button",
         icon=":material/science:",
         on_click=start_job,
-        args=(TF_JOB, KERAS_LOSS_CHECK, {"cases": [case]}, case),
+        args=(TF_JOB, KERAS_LOSS_CHECK, {"cases": [case]}, case, True),
         help="Computes the same losses with real TensorFlow/Keras in a worker process, "
         "which imports TensorFlow in the background when the app starts.",
     )
@@ -145,7 +145,7 @@ def tf_check(case: dict) -> None:
     if job is None:
         return
     if not job.status.finished:
-        watch_job(job.id, tf_progress, "TensorFlow workers")
+        watch_job(job, tf_progress, "TensorFlow workers")
         return
     if job.error:
         st.error(f"The TensorFlow check failed: {job.error}. Try again.")

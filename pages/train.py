@@ -20,7 +20,7 @@ from core.training.results import (
     misclassified_captions,
     variant_label,
 )
-from core.training.run import TRAIN_TASK, VARIANTS
+from core.training.run import TRAIN_TASK, VARIANTS, TrainConfig
 from ui.binding import control, read_link, session, write_link
 from ui.layout import (
     big_number,
@@ -34,7 +34,16 @@ from ui.layout import (
     weights_upload,
 )
 from ui.predict import predict_first
-from ui.workers import current_job, job_buttons, start_job, watch_job, worker_pool
+from ui.workers import (
+    classmates,
+    current_job,
+    follow_address_run,
+    job_buttons,
+    show_run_in_address,
+    start_job,
+    watch_job,
+    worker_pool,
+)
 
 PAGE = "train"
 JOB = "tr.job"
@@ -77,8 +86,9 @@ def start_training() -> None:
         config = tr.current_config(ss, mnist_source()[0], data.load_uci_digits())
     except ValueError:
         return  # a setting changed in the same click; the rerun shows why above the button
-    start_job(JOB, TRAIN_TASK, config.to_params(), config)
+    start_job(JOB, TRAIN_TASK, config.to_params(), config, share=True)
     tr.on_started(ss)
+    ss.pop("tr.lost", None)
 
 
 st.title("Train the network live")
@@ -88,6 +98,12 @@ intro(
     "from the same weights and see the same batches in the same order."
 )
 url_notices(ss.get("tr.notices", []))
+lost = follow_address_run(JOB, TrainConfig.from_params)
+if lost:
+    ss["tr.lost"] = lost
+    tr.on_started(ss)
+if ss.get("tr.lost"):
+    st.warning(ss["tr.lost"], icon=":material/cloud_off:")
 predict_first("pages/train.py", tr.apply_settings)
 key_result = key_result_slot()
 mnist, mnist_notes = mnist_source()
@@ -145,6 +161,15 @@ else:
     st.caption(f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}")
 
 job, run_config = current_job(JOB)
+if job is not None and ss.get("tr.history") is None:
+    tr.on_started(ss)  # a run followed from the address: its history is replayed from the start
+left = ss.pop(f"{JOB}.left", 0)
+if left:
+    st.info(
+        f"You stopped watching the run. It goes on for the {left} "
+        f"classmate{'s' if left > 1 else ''} who also watch it.",
+        icon=":material/group:",
+    )
 in_slot(key_result).button(
     "Start training",
     key="tr.start",
@@ -157,7 +182,14 @@ in_slot(key_result).button(
 
 def live(current) -> None:
     history = ss["tr.history"].update(current.events)
-    job_buttons("tr", current)
+    others = classmates(current) if not current.status.finished else 0
+    if others:
+        st.caption(
+            f":material/group: Same run as {others} classmate{'s' if others > 1 else ''}: "
+            "the same data, variants, settings and seed train the same way, so the class "
+            "shares one training and each page replays it from the start."
+        )
+    job_buttons("tr", current, JOB)
     # The progress line and the charts come together, with the first steps.
     if not history.progress and not current.status.finished:
         st.info(
@@ -277,10 +309,11 @@ def results(current) -> None:
 
 if job is not None:
     with in_slot(key_result):
-        watch_job(job.id, live, "training workers")
+        watch_job(job, live, "training workers")
     results(job)
 
 weights_upload("Upload weights saved earlier (.npz)", "tr.weights_file")
 
 if settings is not None:
     write_link(PAGE, ts.SETTINGS, tr.current_values(ss))
+show_run_in_address(job)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable
 
@@ -60,42 +61,35 @@ def session_owner() -> str:
     return _session_lease(owner).owner
 
 
-def watch_job(job_id: str, body: Callable[[Job], None], waiting: str) -> Job | None:
+def watch_job(job: Job, body: Callable[[Job], None], waiting: str) -> None:
     """Show a job's progress, live while it runs, then rerun the page once it ends.
 
     The one waiting area of every page that hands work to a worker: while the job
     runs, a fragment reruns twice a second (only it, not the page); a queued job
     shows its place in the queue; once the job ends, the whole page reruns so
-    that what depends on the result appears.
+    that what depends on the result appears. A finished job is drawn once, from
+    the session's own copy (the pool may have released it).
 
     Parameters
     ----------
-    job_id : str
-        The job (an unknown id shows nothing).
+    job : Job
+        The job, as `current_job` returned it.
     body : callable
         Draws the job's own progress (called with the current job when it is
         not queued).
     waiting : str
         What the student waits for, for the queue message ("TensorFlow
         workers", "training workers").
-
-    Returns
-    -------
-    Job or None
-        The job as the page started, or None if there is no such job.
     """
+    if job.status.finished:
+        body(job)
+        return
     pool = worker_pool()
-    job = pool.get(job_id)
-    if job is None:
-        return None
-    running = not job.status.finished
 
-    @st.fragment(run_every=0.5 if running else None)
+    @st.fragment(run_every=0.5)
     def progress() -> None:
-        current = pool.get(job_id)
-        if current is None:
-            return
-        if current.status.finished and running:
+        current = pool.get(job.id) or job
+        if current.status.finished:
             st.rerun(scope="app")
         position = pool.queue_position(current)
         if position is not None:
@@ -104,11 +98,13 @@ def watch_job(job_id: str, body: Callable[[Job], None], waiting: str) -> Job | N
         body(current)
 
     progress()
-    return job
 
 
-def start_job(key: str, task: str, params: dict, context: object = None) -> Job:
-    """Submit a job for this session and remember it under `key`, with `context`.
+def start_job(key: str, task: str, params: dict, context: object = None, share: bool = False):
+    """Submit a job for this session (or join an equal shared run) and remember it under `key`.
+
+    A job this session watched before under `key` is left (stopped if nobody
+    else watches it).
 
     Parameters
     ----------
@@ -120,27 +116,47 @@ def start_job(key: str, task: str, params: dict, context: object = None) -> Job:
         Its plain parameters.
     context : object, optional
         What the page needs beside the result (the settings the job ran with).
-
-    Returns
-    -------
-    Job
-        The submitted job.
+    share : bool, optional
+        The task is deterministic: an equal request's run is shared (see
+        `core.jobs.pool.WorkerPool.submit`).
     """
-    job = worker_pool().submit(task, params, owner=session_owner())
+    pool, owner = worker_pool(), session_owner()
+    previous = st.session_state.get(key)
+    if previous:
+        pool.leave(previous["id"], owner)
+    job = pool.submit(task, params, owner=owner, share=share)
     st.session_state[key] = {"id": job.id, "context": context}
-    return job
 
 
 def current_job(key: str) -> tuple[Job | None, object]:
-    """Return the job remembered under `key` and its context (None, None if none)."""
+    """Return the job remembered under `key` and its context (None, None if none).
+
+    The first time the job is seen finished the session keeps it and tells the
+    pool, which may then release its own copy.
+    """
     remembered = st.session_state.get(key)
     if not remembered:
         return None, None
-    return worker_pool().get(remembered["id"]), remembered["context"]
+    if "finished" in remembered:
+        return remembered["finished"], remembered["context"]
+    pool = worker_pool()
+    job = pool.get(remembered["id"])
+    if job is not None and job.status.finished:
+        remembered["finished"] = job
+        pool.forget(job.id, session_owner())
+    return job, remembered["context"]
 
 
-def job_buttons(prefix: str, job: Job) -> None:
+def classmates(job: Job) -> int:
+    """Return how many other sessions watch `job` (a shared run's subscribers)."""
+    return max(0, worker_pool().subscribers(job) - 1)
+
+
+def job_buttons(prefix: str, job: Job, key: str) -> None:
     """Draw Pause, Resume and Stop for a running job (keys ``"<prefix>.pause"`` ...).
+
+    A run that classmates also watch cannot be paused from one page, and Stop
+    leaves it: it goes on for them, and stops once nobody watches it.
 
     Parameters
     ----------
@@ -148,21 +164,90 @@ def job_buttons(prefix: str, job: Job) -> None:
         The page's key prefix.
     job : Job
         The job, as the page sees it now.
+    key : str
+        The session key under which the page remembers the job.
     """
     if job.status.finished:
         return
     pool = worker_pool()
+    shared = classmates(job) > 0
     buttons = (
-        ("Pause", "pause", ":material/pause:", job.status is not JobStatus.RUNNING),
-        ("Resume", "resume", ":material/resume:", job.status is not JobStatus.PAUSED),
-        ("Stop", "stop", ":material/stop:", False),
+        ("Pause", pool.pause, ":material/pause:", shared or job.status is not JobStatus.RUNNING),
+        ("Resume", pool.resume, ":material/resume:", job.status is not JobStatus.PAUSED),
+        ("Stop", _stop_watching, ":material/stop:", False),
     )
+    arguments = {"Stop": (key, job.id)}
     for column, (label, action, icon, disabled) in zip(st.columns(4), buttons, strict=False):
         column.button(
             label,
-            key=f"{prefix}.{action}",
-            on_click=getattr(pool, action),
-            args=(job.id,),
+            key=f"{prefix}.{label.lower()}",
+            on_click=action,
+            args=arguments.get(label, (job.id,)),
             disabled=disabled,
             icon=icon,
+            help="Classmates watch this run too: it cannot be paused for them."
+            if shared and label == "Pause"
+            else None,
         )
+
+
+def _stop_watching(key: str, job_id: str) -> None:
+    pool = worker_pool()
+    job = pool.get(job_id)
+    others = 0 if job is None else classmates(job)
+    pool.leave(job_id, session_owner())
+    if others:
+        # The run goes on for the classmates; this page lets it go, address included.
+        del st.session_state[key]
+        st.session_state[f"{key}.left"] = others
+        st.query_params.pop("run", None)
+
+
+def follow_address_run(key: str, context: Callable[[dict], object]) -> str | None:
+    """Follow the run the page's address names (``?run=``), or say why it is gone.
+
+    A reload keeps the address, not the session: the new session watches the
+    run again. After a server restart the run is gone with the server's worker
+    processes, and the page must say so rather than show an empty status.
+
+    Parameters
+    ----------
+    key : str
+        The session key under which the page remembers its job.
+    context : callable
+        Builds the job's context (its settings) from the job's parameters.
+
+    Returns
+    -------
+    str or None
+        Why the named run is not here (the ``run`` parameter is then removed),
+        or None: no run named, the session has a job already, or it follows it now.
+    """
+    token = st.query_params.get("run")
+    if not token or st.session_state.get(key):
+        return None
+    pool = worker_pool()
+    ours, job = pool.from_token(token)
+    if job is not None and pool.subscribe(job.id, session_owner()) is not None:
+        st.session_state[key] = {"id": job.id, "context": context(job.params)}
+        return None
+    del st.query_params["run"]
+    if ours:
+        return "The training run this page showed has ended and is no longer kept. Start it again."
+    ago = round((time.time() - pool.started_at) / 60)
+    when = "less than a minute ago" if ago < 1 else f"{ago} min ago"
+    return (
+        f"The training run this page showed was lost: the server restarted {when}, "
+        "and runs live in its worker processes, which ended with it. "
+        "Press Start training to run it again."
+    )
+
+
+def show_run_in_address(job: Job | None) -> None:
+    """Name an unfinished job in the page's address (``?run=``), so a reload finds it."""
+    token = worker_pool().run_token(job) if job is not None else None
+    if token is not None and not job.status.finished:
+        if st.query_params.get("run") != token:
+            st.query_params["run"] = token
+    elif "run" in st.query_params:
+        del st.query_params["run"]

@@ -14,23 +14,40 @@ A task is ``def task(params: dict, ctx: JobContext) -> object``. It should call
 ignores a stop is ended with its process after a grace period.
 
 Importing TensorFlow takes a worker 5 to 15 seconds. Given a ``warm_task``, the
-pool keeps one worker with TensorFlow imported (or importing), started in the
-background, and every worker reports whether it has TensorFlow, so a page can
-say "starting TensorFlow" rather than "computing".
+pool keeps every one of its workers started with TensorFlow imported (or
+importing), in the background: a queued job whose turn comes finds a warm
+worker, and a worker that dies is replaced at once, not when the next job
+arrives. Every worker reports whether it has TensorFlow, so a page can say
+"starting TensorFlow" rather than "computing".
+
+Workers run at a lower OS priority than the server (`worker_niceness`): on a
+machine with as many trainings as cores, the class's page reruns still get a
+core at once, and training takes what the class leaves.
+
+Deterministic tasks (training: the same data, variants, settings and seed give
+the same run) can be *shared*: ``submit(..., share=True)`` with a request equal
+to a queued, running or finished run subscribes to that run instead of starting
+another. A finished job is released once every session that watched it has
+called `forget` or is gone; a few finished shared runs are kept for late
+subscribers (`FINISHED_RUNS_KEPT`), so memory stays flat however many jobs run.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import importlib
 import itertools
+import json
 import multiprocessing as mp
 import os
+import secrets
 import sys
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,6 +56,13 @@ from typing import Any
 
 DEFAULT_STOP_GRACE = 5.0
 """Seconds a running job gets to honour a stop before its process is ended."""
+DEFAULT_WORKER_NICENESS = 10
+"""How much lower than the server's the workers' OS priority is (``nice``, 0 to 19).
+
+At 10 the Linux scheduler gives a busy server about nine tenths of a core that a
+worker also wants (weights 1024 against 110)."""
+FINISHED_RUNS_KEPT = 8
+"""Finished shared runs kept for sessions that ask for the same run later."""
 
 
 class JobStatus(StrEnum):
@@ -184,9 +208,11 @@ def _warm_up(conn: Connection, target: str) -> None:
     _report_state(conn)
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(conn: Connection, niceness: int = 0) -> None:
     # Runs in the spawned process: one job at a time, until told to shut down.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if niceness:
+        os.nice(niceness)
     while True:
         try:
             message = conn.recv()
@@ -226,7 +252,13 @@ class Job:
     params : dict
         Passed to the task.
     owner : str or None
-        The session that submitted it, for cleanup when the session ends.
+        The session that submitted it.
+    share_key : str or None
+        `share_key` of a shared run (None: the job is its owner's alone).
+    subscribers : set of str
+        The sessions watching the job: its owner and, for a shared run, every
+        session that asked for the same run. It is stopped when all of them
+        left, and released when all of them have forgotten it or are gone.
     status : JobStatus
         Current state.
     events : list
@@ -245,6 +277,8 @@ class Job:
     target: str
     params: dict
     owner: str | None
+    share_key: str | None = None
+    subscribers: set[str] = field(default_factory=set)
     status: JobStatus = JobStatus.QUEUED
     events: list = field(default_factory=list)
     result: Any = None
@@ -293,9 +327,21 @@ class WorkerPool:
         Seconds a running job gets to honour a stop before its process is ended.
     warm_task : str, optional
         ``"module:function"`` of a function without arguments that imports
-        TensorFlow. When given, the pool's thread keeps one worker that has run
-        it (busy or idle), starting or warming one whenever none has: the first
-        job that needs TensorFlow then does not wait for the import.
+        TensorFlow. When given, the pool's thread starts all `max_workers`
+        workers and has each run it in the background, and starts a
+        replacement at once when one dies: a job that needs TensorFlow then
+        does not wait for the import, however many jobs ran before it.
+    niceness : int, optional
+        Added to the workers' OS niceness (lower priority). Defaults to
+        ``SOFTMAX_LAB_WORKER_NICE``, else `DEFAULT_WORKER_NICENESS`.
+
+    Attributes
+    ----------
+    boot_id : str
+        Random, different for every pool: part of its `run_token` for a job, so
+        a token from before a server restart is known as such.
+    started_at : float
+        ``time.time()`` when the pool was created.
     """
 
     def __init__(
@@ -303,13 +349,19 @@ class WorkerPool:
         max_workers: int | None = None,
         stop_grace: float = DEFAULT_STOP_GRACE,
         warm_task: str | None = None,
+        niceness: int | None = None,
     ):
         self.max_workers = max_workers or default_worker_count()
         self.stop_grace = stop_grace
         self.warm_task = warm_task
+        self.niceness = default_worker_niceness() if niceness is None else niceness
+        self.boot_id = secrets.token_hex(4)
+        self.started_at = time.time()
         self._context = mp.get_context("spawn")
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
+        self._shared: dict[str, Job] = {}
+        self._finished_shared: OrderedDict[str, Job] = OrderedDict()
         self._queue: list[Job] = []
         self._workers: list[_Worker] = []
         self._owner_deadlines: dict[str, float] = {}
@@ -324,31 +376,125 @@ class WorkerPool:
 
     # ----- public API, called from any thread -----
 
-    def submit(self, target: str, params: dict, owner: str | None = None) -> Job:
-        """Queue a job; it starts as soon as a worker is free.
+    def submit(
+        self, target: str, params: dict, owner: str | None = None, share: bool = False
+    ) -> Job:
+        """Queue a job, or subscribe to an equal shared run; it starts when a worker is free.
 
         Parameters
         ----------
         target : str
             ``"module:function"`` of the task.
         params : dict
-            Picklable parameters for the task.
+            Picklable parameters for the task (JSON-like when `share` is set).
         owner : str, optional
-            Session that owns the job.
+            Session that asks for the job.
+        share : bool, optional
+            The task is deterministic: a queued, running, paused or successfully
+            finished job with the same `share_key` is returned (with `owner`
+            subscribed) instead of a new one.
 
         Returns
         -------
         Job
-            The queued job.
+            The queued job, or the shared run `owner` now watches.
         """
+        key = share_key(target, params) if share else None
         with self._lock:
             if self._closed:
                 raise RuntimeError("the worker pool is shut down")
-            job = Job(id=f"job-{next(self._ids)}", target=target, params=params, owner=owner)
+            existing = self._shared.get(key) if key else None
+            if existing is not None and existing.status not in (
+                JobStatus.FAILED,
+                JobStatus.STOPPED,
+            ):
+                if owner is not None:
+                    existing.subscribers.add(owner)
+                if existing.status.finished:
+                    self._finished_shared.move_to_end(key)
+                return existing
+            job = Job(
+                id=f"job-{next(self._ids)}",
+                target=target,
+                params=params,
+                owner=owner,
+                share_key=key,
+                subscribers={owner} if owner is not None else set(),
+            )
             self._jobs[job.id] = job
+            if key:
+                self._shared[key] = job
             self._queue.append(job)
         self._wake()
         return job
+
+    def subscribe(self, job_id: str, owner: str) -> Job | None:
+        """Watch a job another session started (a reload of its page); None if not held."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                job.subscribers.add(owner)
+            return job
+
+    def subscribers(self, job: Job) -> int:
+        """Return how many sessions watch `job` (its owner included)."""
+        with self._lock:
+            return len(job.subscribers)
+
+    def leave(self, job_id: str, owner: str) -> None:
+        """Stop watching a job: it is stopped once no session watches it any more.
+
+        Parameters
+        ----------
+        job_id : str
+            The job.
+        owner : str
+            The session that leaves it.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            job.subscribers.discard(owner)
+            if job.subscribers:
+                return
+        if job.status.finished:
+            self._release_if_unwatched(job)
+        else:
+            self.stop(job_id)
+
+    def forget(self, job_id: str, owner: str) -> None:
+        """Say that `owner` keeps what it needs of a finished job: the pool may release it.
+
+        A finished job is released once every subscriber forgot it (or is gone),
+        except the latest `FINISHED_RUNS_KEPT` shared runs, kept for later
+        requests of the same run. Unfinished jobs are left alone.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or not job.status.finished:
+                return
+            job.subscribers.discard(owner)
+        self._release_if_unwatched(job)
+
+    def run_token(self, job: Job) -> str:
+        """Return a name for `job` that outlives the session, for the page's address."""
+        return f"{self.boot_id}.{job.id}"
+
+    def from_token(self, token: str) -> tuple[bool, Job | None]:
+        """Look a `run_token` up: whether this pool gave it, and the job if still held.
+
+        A token of another pool (the server restarted since) gives ``(False, None)``.
+        """
+        boot, _, job_id = token.partition(".")
+        if boot != self.boot_id:
+            return False, None
+        return True, self.get(job_id)
+
+    def job_count(self) -> int:
+        """Return how many jobs the pool holds (queued, running, and finished not released)."""
+        with self._lock:
+            return len(self._jobs)
 
     def get(self, job_id: str) -> Job | None:
         """Return the job with this id, if the pool knows it."""
@@ -486,11 +632,32 @@ class WorkerPool:
             job.error = error
             job.finished_at = time.monotonic()
             job._changed.notify_all()
+        with self._lock:
+            if job.share_key is None or self._shared.get(job.share_key) is not job:
+                return
+            if status is not JobStatus.DONE:
+                # Nobody may subscribe to a run that broke off; the next request starts anew.
+                del self._shared[job.share_key]
+                return
+            self._finished_shared[job.share_key] = job
+            while len(self._finished_shared) > FINISHED_RUNS_KEPT:
+                _, oldest = self._finished_shared.popitem(last=False)
+                self._shared.pop(oldest.share_key, None)
+                self._release_if_unwatched(oldest)
+
+    def _release_if_unwatched(self, job: Job) -> None:
+        with self._lock:
+            kept = job.share_key is not None and job.share_key in self._finished_shared
+            if job.status.finished and not job.subscribers and not kept:
+                self._jobs.pop(job.id, None)
 
     def _start_worker(self) -> _Worker:
         parent_conn, child_conn = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child_conn,), name="softmax-lab-worker", daemon=True
+            target=_worker_main,
+            args=(child_conn, self.niceness),
+            name="softmax-lab-worker",
+            daemon=True,
         )
         process.start()
         child_conn.close()
@@ -522,15 +689,12 @@ class WorkerPool:
         with self._lock:
             if not self.warm_task or self._closed:
                 return
-            if any(w.tensorflow or w.warming for w in self._workers):
-                return
-            cold = next((w for w in self._workers if w.job is None), None)
-            if cold is None:
-                if len(self._workers) >= self.max_workers:
-                    return  # every worker is busy: warm one when it is free
-                cold = self._start_worker()
-            cold.warming = True
-            self._send(cold, ("warm", self.warm_task))
+            while len(self._workers) < self.max_workers:
+                self._start_worker()
+            for cold in self._workers:
+                if cold.job is None and not (cold.tensorflow or cold.warming):
+                    cold.warming = True
+                    self._send(cold, ("warm", self.warm_task))
 
     def _handle(self, worker: _Worker, message: tuple) -> None:
         kind, job_id, payload = message
@@ -574,7 +738,7 @@ class WorkerPool:
             if worker in self._workers:
                 self._workers.remove(worker)
             job, worker.job = worker.job, None
-            if worker.warming and reason != "stopped":
+            if worker.warming and job is None and reason != "stopped":
                 self.warm_task = None  # importing TensorFlow killed it: do not start another
         if worker.process.is_alive():
             worker.process.kill()
@@ -594,8 +758,10 @@ class WorkerPool:
                 del self._owner_deadlines[owner]
             overdue = [w for w in self._workers if w.stop_deadline and w.stop_deadline <= now]
         for owner in expired_owners:
-            for job in [j for j in list(self._jobs.values()) if j.owner == owner]:
-                self.stop(job.id)
+            with self._lock:
+                watched = [j for j in self._jobs.values() if owner in j.subscribers]
+            for job in watched:
+                self.leave(job.id, owner)
         for worker in overdue:
             self._bury(worker, "stopped")
 
@@ -664,6 +830,34 @@ def waiting_text(tensorflow_loaded: bool | None, seconds: float, working: str) -
             "so the jobs after this one start at once."
         )
     return f"{working}: {seconds:.0f} s so far."
+
+
+def share_key(target: str, params: dict) -> str:
+    """Return the key under which equal requests of a deterministic task share one run.
+
+    Parameters
+    ----------
+    target : str
+        ``"module:function"`` of the task.
+    params : dict
+        Its parameters, JSON-like (dicts, lists, strings, numbers, None).
+
+    Returns
+    -------
+    str
+        A SHA-256 hex digest of the target and the parameters in canonical JSON
+        (sorted keys), so the order in which settings were given does not matter.
+    """
+    canonical = json.dumps([target, params], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def default_worker_niceness() -> int:
+    """Return ``SOFTMAX_LAB_WORKER_NICE`` (0 to 19) or `DEFAULT_WORKER_NICENESS`."""
+    configured = os.environ.get("SOFTMAX_LAB_WORKER_NICE", "")
+    if configured.isdigit():
+        return min(19, int(configured))
+    return DEFAULT_WORKER_NICENESS
 
 
 def default_worker_count() -> int:

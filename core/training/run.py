@@ -166,6 +166,13 @@ class TrainConfig:
         """Return the job parameters (plain, picklable)."""
         return asdict(self)
 
+    @classmethod
+    def from_params(cls, params: dict) -> TrainConfig:
+        """Return the settings that `to_params` gave `params` for (lists back to tuples)."""
+        return cls(
+            **{**params, "variants": tuple(params["variants"]), "hidden": tuple(params["hidden"])}
+        )
+
     @property
     def needs_tensorflow(self) -> bool:
         """Whether a variant trains in Keras (all but D)."""
@@ -450,9 +457,7 @@ def train_task(params: dict, ctx: JobContext) -> dict[str, Any]:
     """
     from threadpoolctl import threadpool_limits
 
-    config = TrainConfig(
-        **{**params, "variants": tuple(params["variants"]), "hidden": tuple(params["hidden"])}
-    )
+    config = TrainConfig.from_params(params)
     # Tiny matrices: BLAS threads cost more than they save (8k/s against 100k/s measured).
     with threadpool_limits(1):
         return _train(config, ctx)

@@ -268,12 +268,24 @@ def test_a_slider_change_for_a_logit_that_was_just_removed_is_ignored():
 
 @pytest.mark.tensorflow
 def test_a_check_on_a_warm_server_finds_tensorflow_loaded():
-    at = open_softmax(z="1000,0,-1000", y="2", timeout=120)
+    # Other logits than the test before's: an equal check would share that one's result.
+    at = open_softmax(z="1000,0,-999", y="2", timeout=120)
     assert wait_for(lambda: worker_pool().warm_workers(), 180)
     at.button(key="sm.tf_button").click().run()
     run_until(at, checked)
     # Its worker reported TensorFlow imported when the check began: nothing to wait for.
     assert tf_job(at).started_warm is True
+
+
+@pytest.mark.tensorflow
+def test_a_class_pressing_check_on_the_same_logits_shares_one_check():
+    pages = [open_softmax(z="30,1,-4", y="1", timeout=120) for _ in range(3)]
+    for at in pages:
+        at.button(key="sm.tf_button").click().run()
+    for at in pages:
+        run_until(at, checked)
+    jobs = {at.session_state["sm.tf"]["id"] for at in pages}
+    assert len(jobs) == 1
 
 
 MULTILABEL = {"mode": "multilabel", "z": "2,-1,0.5", "labels": "1,0,1"}

@@ -1,6 +1,7 @@
 """The train page in AppTest: settings, URL state, a real (small) training run, uploads."""
 
 import base64
+import itertools
 import json
 import time
 
@@ -17,10 +18,26 @@ from ui.workers import worker_pool
 PAGE = "pages/train.py"
 
 
-def start_long_run() -> AppTest:
+SEEDS = itertools.count(100)
+
+
+@pytest.fixture(autouse=True)
+def _stop_leftover_runs():
+    # A test's session never ends in AppTest, so its paused or running job would hold a
+    # worker for the tests after it.
+    yield
+    pool = worker_pool()
+    for job in list(pool._jobs.values()):
+        pool.stop(job.id)
+    assert wait_for(lambda: pool.busy_workers() == 0, 30)
+
+
+def start_long_run(seed: int | None = None) -> AppTest:
     # The widest network, small batches, 100 epochs: minutes on any machine, so the job is
-    # still running when the test pauses, leaves, kills or stops it.
-    at = open_train(variant="A,C,D", epochs="100", batch="8")
+    # still running when the test pauses, leaves, kills or stops it. A seed of its own, or
+    # it would share the run of an earlier test that is still going.
+    seed = next(SEEDS) if seed is None else seed
+    at = open_train(variant="A,C,D", epochs="100", batch="8", seed=str(seed))
     at.text_input(key="tr.hidden").set_value("512, 512, 512").run()
     at.button(key="tr.start").click().run()
     return at
@@ -314,3 +331,49 @@ def test_a_run_whose_every_variant_diverged_says_where_in_its_progress_line():
     step = at.session_state["tr.history"].variants["B"].diverged_at
     # The reported line was "done · epoch 1/5 · step 44/220 · 0 samples/s".
     assert progress_text(at) == f"ended early · B diverged at step {step} · epoch 1/20"
+
+
+def test_a_class_pressing_start_on_the_same_settings_shares_one_run():
+    first = start_long_run(seed=7)
+    run_until(first, lambda a: progress_text(a).startswith("running"))
+    others = [start_long_run(seed=7) for _ in range(2)]
+    ids = {at.session_state["tr.job"]["id"] for at in [first, *others]}
+    assert len(ids) == 1
+    job = worker_pool().get(ids.pop())
+    # The late page replays the run from its first step and follows it live.
+    run_until(others[-1], lambda a: loss_points(a) > 0)
+    assert "Same run as 2 classmates" in texts(others[-1].caption)
+    assert others[-1].button(key="tr.pause").disabled
+    # Stop on one page leaves the run to the classmates who still watch it.
+    others[-1].button(key="tr.stop").click().run()
+    assert "It goes on for the 2 classmates who also watch it" in texts(others[-1].info)
+    assert not job.status.finished
+    assert not others[-1].button(key="tr.start").disabled
+    first.run()
+    assert "Same run as 1 classmate:" in texts(first.caption)
+    for at in (first, others[0]):
+        at.button(key="tr.stop").click().run()
+    assert worker_pool().wait(job, 30) and job.status.value == "stopped"
+
+
+def test_after_a_server_restart_the_page_says_the_run_was_lost():
+    at = open_train(run="0badb00t.job-3")
+    assert not at.exception
+    warning = texts(at.warning)
+    assert "The training run this page showed was lost: the server restarted" in warning
+    assert "Press Start training to run it again" in warning
+    assert "run" not in at.query_params
+    at.button(key="tr.start").click().run()
+    assert "was lost" not in texts(at.warning)
+
+
+def test_a_reload_follows_the_run_the_address_names():
+    at = start_long_run()
+    run_until(at, lambda a: progress_text(a).startswith("running"))
+    token = at.query_params["run"]
+    again = open_train(run=token)
+    run_until(again, lambda a: progress_text(a).startswith("running"))
+    assert again.session_state["tr.job"]["id"] == at.session_state["tr.job"]["id"]
+    assert "Same run as 1 classmate" in texts(again.caption)
+    for page in (at, again):
+        page.button(key="tr.stop").click().run()

@@ -6,7 +6,14 @@ import time
 
 import pytest
 
-from core.jobs.pool import JobStatus, WorkerPool, resolve_task, waiting_text
+from core.jobs.pool import (
+    FINISHED_RUNS_KEPT,
+    JobStatus,
+    WorkerPool,
+    resolve_task,
+    share_key,
+    waiting_text,
+)
 from core.jobs.tf_runtime import TENSORFLOW_WARM_UP
 from core.softmax.keras_check import KERAS_LOSS_CHECK
 from tests.unit.helpers import wait_for
@@ -157,17 +164,20 @@ def test_shutdown_stops_everything():
 # --- keeping a worker with TensorFlow ----------------------------------------------------
 
 
-def test_the_warm_up_runs_in_the_background_on_one_worker():
+def test_the_warm_up_runs_in_the_background_on_every_worker():
     p = WorkerPool(max_workers=2, warm_task=T + "slow_fake_tensorflow")
     try:
-        # The constructor returns at once: the pool's thread starts and warms the worker.
+        # The constructor returns at once: the pool's thread starts and warms the workers.
         assert p.warm_workers() == [] and p.busy_workers() == 0
-        assert wait_for(lambda: p.warm_workers(), 60)
-        assert p.worker_pids() == p.warm_workers()  # one worker, not one per core
-        job = p.submit(T + "echo", {})
-        assert p.wait(job, 30)
-        assert job.started_warm is True
-        assert [job.result["pid"]] == p.warm_workers()
+        assert wait_for(lambda: len(p.warm_workers()) == 2, 60)
+        assert sorted(p.worker_pids()) == sorted(p.warm_workers())
+        first = p.submit(T + "count", {"n": 30, "delay": 0.02})
+        second = p.submit(T + "echo", {})
+        third = p.submit(T + "echo", {})
+        for job in (first, second, third):
+            assert p.wait(job, 30)
+            # Every job, the queued one included, found TensorFlow already imported.
+            assert job.started_warm is True
     finally:
         p.shutdown()
 
@@ -178,10 +188,10 @@ def test_a_job_goes_to_the_worker_still_warming_up_rather_than_a_new_one():
         assert wait_for(lambda: p.worker_pids(), 30)
         job = p.submit(T + "echo", {})
         assert p.wait(job, 30)
-        # It waited for the import under way: its worker reported no TensorFlow yet.
+        # It waited for an import under way: its worker reported no TensorFlow yet.
         assert job.started_warm is False
-        assert p.worker_pids() == [job.result["pid"]]
-        assert p.warm_workers() == [job.result["pid"]]
+        assert len(p.worker_pids()) == 2  # no third worker was started for it
+        assert wait_for(lambda: job.result["pid"] in p.warm_workers(), 30)
     finally:
         p.shutdown()
 
@@ -244,3 +254,110 @@ def test_a_local_context_keeps_every_event_and_never_stops():
     ctx.checkpoint()
     ctx.emit({"type": "steps"})
     assert ctx.events == [{"type": "start"}, {"type": "steps"}]
+
+
+# --- priority, shared runs, releasing finished jobs ---------------------------------------
+
+
+def _niceness(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[16])
+
+
+def test_workers_run_at_a_lower_priority_than_the_server():
+    p = WorkerPool(max_workers=1, niceness=7)
+    try:
+        job = p.submit(T + "echo", {})
+        assert p.wait(job, 30)
+        assert _niceness(job.result["pid"]) == _niceness(os.getpid()) + 7
+    finally:
+        p.shutdown()
+
+
+def test_equal_shared_requests_subscribe_to_one_run(pool):
+    params = {"n": 80, "delay": 0.01}
+    first = pool.submit(T + "count", params, owner="s1", share=True)
+    assert wait_for(lambda: first.events)
+    # Keys in another order are the same request; the second session replays from event 0.
+    second = pool.submit(T + "count", {"delay": 0.01, "n": 80}, owner="s2", share=True)
+    assert second is first and pool.subscribers(first) == 2
+    other = pool.submit(T + "count", {"n": 81, "delay": 0.01}, owner="s3", share=True)
+    private = pool.submit(T + "count", params, owner="s4")
+    assert other is not first and private is not first
+    pool.stop(other.id)
+    pool.stop(private.id)
+    # One session leaving does not stop the run its classmate still watches.
+    pool.leave(first.id, "s1")
+    assert first.status is not JobStatus.STOPPED and pool.subscribers(first) == 1
+    assert pool.wait(first, 30) and first.status is JobStatus.DONE
+    assert first.events == [{"i": i} for i in range(80)]
+    # A finished run is shared too: a later equal request gets it at once.
+    late = pool.submit(T + "count", params, owner="s5", share=True)
+    assert late is first and late.status is JobStatus.DONE
+
+
+def test_a_shared_run_stops_when_its_last_watcher_leaves(pool):
+    job = pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="x1", share=True)
+    pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="x2", share=True)
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    pool.leave(job.id, "x1")
+    pool.leave(job.id, "x2")
+    assert pool.wait(job, 30) and job.status is JobStatus.STOPPED
+    # A run that broke off is not handed to the next request: that one starts anew.
+    again = pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="x3", share=True)
+    assert again is not job
+    pool.stop(again.id)
+    assert pool.wait(again, 30)
+
+
+def test_a_gone_session_leaves_a_shared_run_to_its_classmates(pool):
+    job = pool.submit(T + "count", {"n": 120, "delay": 0.01}, owner="g1", share=True)
+    pool.submit(T + "count", {"n": 120, "delay": 0.01}, owner="g2", share=True)
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    pool.release_owner("g1", grace=0.1)
+    assert wait_for(lambda: pool.subscribers(job) == 1)
+    assert pool.wait(job, 30) and job.status is JobStatus.DONE
+
+
+def test_finished_jobs_are_released_once_forgotten_and_few_shared_runs_are_kept():
+    p = WorkerPool(max_workers=1)
+    try:
+        private = p.submit(T + "echo", {"i": -1}, owner="a")
+        assert p.wait(private, 30)
+        assert p.get(private.id) is private
+        p.forget(private.id, "a")
+        assert p.get(private.id) is None
+        shared = [p.submit(T + "echo", {"i": i}, owner="a", share=True) for i in range(12)]
+        for job in shared:
+            assert p.wait(job, 30)
+            p.forget(job.id, "a")
+        # The latest shared runs stay for later requests; the pool holds no more than that.
+        assert p.job_count() == FINISHED_RUNS_KEPT
+        assert [p.get(j.id) is not None for j in shared] == [False] * 4 + [True] * 8
+        assert p.submit(T + "echo", {"i": 11}, owner="b", share=True) is shared[-1]
+        assert p.submit(T + "echo", {"i": 0}, owner="b", share=True) is not shared[0]
+    finally:
+        p.shutdown()
+
+
+def test_run_tokens_tell_a_restarted_server_from_a_released_run(pool):
+    job = pool.submit(T + "echo", {}, owner="t")
+    assert pool.wait(job, 30)
+    token = pool.run_token(job)
+    assert pool.from_token(token) == (True, job)
+    pool.forget(job.id, "t")
+    assert pool.from_token(token) == (True, None)
+    other = WorkerPool(max_workers=1)
+    try:
+        assert other.from_token(token) == (False, None)
+        assert other.from_token("garbage") == (False, None)
+    finally:
+        other.shutdown()
+
+
+def test_share_keys_depend_on_the_task_and_every_parameter():
+    key = share_key("m:f", {"a": 1, "b": [1, 2]})
+    assert key == share_key("m:f", {"b": [1, 2], "a": 1})
+    assert key != share_key("m:g", {"a": 1, "b": [1, 2]})
+    assert key != share_key("m:f", {"a": 1, "b": [2, 1]})
+    assert key != share_key("m:f", {"a": 1.5, "b": [1, 2]})
