@@ -139,11 +139,26 @@ class RedisServer:
 
 
 def nginx_config(
-    run: Path, listen: str, servers: list[int], max_body_mb: int, as_root: bool = False
+    run: Path, listen: str, servers: list[int | str], max_body_mb: int, as_root: bool = False
 ) -> str:
-    """Return nginx's configuration for `servers` (local ports), from the template."""
+    """Return nginx's configuration from the template.
+
+    Parameters
+    ----------
+    run : Path
+        The run folder (pid, logs, temporary files).
+    listen : str
+        What nginx listens on, such as ``"0.0.0.0:8501"``.
+    servers : list of int or str
+        The Streamlit servers: local ports, or ``"host:port"`` addresses (servers on
+        other machines). They are named ``s1``, ``s2``... in this order.
+    max_body_mb : int
+        Streamlit's upload limit in MB (``server.maxUploadSize``).
+    as_root : bool
+        Whether nginx starts as root (its workers then stay root: see below).
+    """
     names = [f"s{i + 1}" for i in range(len(servers))]
-    address = [f"127.0.0.1:{port}" for port in servers]
+    address = [f"127.0.0.1:{s}" if isinstance(s, int) else s for s in servers]
     cookie_map = "\n".join(f"        {n} softmax_lab_{n};" for n in names)
     addr_map = "\n".join(
         f'        "~(^|\\s){re.escape(a)}$" {n};' for n, a in zip(names, address, strict=True)

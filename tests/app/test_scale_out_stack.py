@@ -186,3 +186,13 @@ def test_a_class_started_on_one_server_runs_with_students_on_the_other(stack):
             await student.close()
 
     asyncio.run(scenario())
+
+
+def test_a_stopped_servers_browsers_move_to_another(stack):
+    # Last in this module: it stops s1.
+    stack.processes["server-s1"].terminate()
+    stack.processes["server-s1"].wait(30)
+    for _ in range(3):
+        response = requests.get(f"{stack.url}/", headers=pinned("s1"), timeout=10)
+        assert response.status_code == 200
+        assert response.headers[HEADER] == "s2" == response.cookies[COOKIE]
