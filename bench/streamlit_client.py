@@ -56,8 +56,9 @@ frontend bundle):
   did not send again are stale and dropped, as the frontend does.
 
 Limits: this client never reports cached message hashes, so the server sends
-every message in full (no ``ref_hash``); widgets inside `st.form`, file uploads,
-chat input and custom components are not supported; it sends only the widget
+every message in full (no ``ref_hash``); widgets inside `st.form`, file uploaders
+(beyond asking for upload addresses, `upload_urls`), chat input and custom components
+are not supported; it sends only the widget
 values it set itself (the server keeps the others: its session state retains
 each widget's last value), and forgets a value the app overrode (an element
 arriving with ``set_value``).
@@ -69,6 +70,7 @@ import asyncio
 import contextlib
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -256,6 +258,9 @@ class StreamlitClient:
         otherwise the run returns and the exception is only in `texts`.
     compression : bool, optional
         Negotiate permessage-deflate, as browsers do (the default).
+    headers : mapping, optional
+        Extra headers of the websocket handshake, such as a cookie that pins this
+        client to one server behind a proxy (``{"Cookie": "softmax_lab_server=s2"}``).
     quickack : bool, optional
         Acknowledge every TCP segment at once (``TCP_QUICKACK``, Linux). Off by
         default, like a browser. On this machine's loopback, the server's
@@ -278,6 +283,7 @@ class StreamlitClient:
         raise_on_exception: bool = True,
         compression: bool = True,
         quickack: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         parts = urlsplit(url)
         scheme = "wss" if parts.scheme == "https" else "ws"
@@ -288,6 +294,10 @@ class StreamlitClient:
         self.raise_on_exception = raise_on_exception
         self.compression = compression
         self.quickack = quickack and hasattr(socket, "TCP_QUICKACK")
+        self.headers = dict(headers or {})
+        self.response_headers: dict[str, str] = {}
+        """The headers of the server's (or proxy's) handshake response."""
+        self._file_urls: dict[str, asyncio.Future[list[tuple[str, str]]]] = {}
         self._socket: socket.socket | None = None
         self.nodes: dict[tuple[int, ...], Node] = {}
         """The page's elements and blocks by delta path."""
@@ -330,7 +340,10 @@ class StreamlitClient:
             max_size=None,
             compression="deflate" if self.compression else None,
             open_timeout=self.timeout,
+            additional_headers=self.headers or None,
         )
+        if self._ws.response is not None:
+            self.response_headers = dict(self._ws.response.headers.raw_items())
         self._socket = self._ws.transport.get_extra_info("socket")
         self._reader = asyncio.create_task(self._read(), name=f"streamlit-client {self.ws_url}")
 
@@ -353,6 +366,35 @@ class StreamlitClient:
         await self.close()
 
     # ----- interactions -----
+
+    async def upload_urls(
+        self, names: list[str], *, timeout: float | None = None
+    ) -> list[tuple[str, str]]:
+        """Ask for upload addresses, as a file uploader does before it sends its files.
+
+        Parameters
+        ----------
+        names : list of str
+            The files' names.
+
+        Returns
+        -------
+        list of (str, str)
+            Per file, its id and the URL to ``PUT`` it to (relative to the app, such as
+            ``/_stcore/upload_file/<session>/<file id>``), valid in this session only.
+        """
+        if self._ws is None:
+            raise ProtocolError("not connected: call connect() or use `async with`")
+        msg = BackMsg()
+        request = msg.file_urls_request
+        request.request_id = f"upload-{len(self._file_urls) + 1}"
+        request.file_names[:] = names
+        request.session_id = self.session_id
+        future: asyncio.Future[list[tuple[str, str]]] = asyncio.get_running_loop().create_future()
+        self._file_urls[request.request_id] = future
+        await self._ws.send(msg.SerializeToString())
+        async with asyncio.timeout(timeout or self.timeout):
+            return await future
 
     async def open_page(self, page: str = "", *, timeout: float | None = None) -> RunResult:
         """Open a page, as typing its address would, and wait until its run finished.
@@ -666,6 +708,11 @@ class StreamlitClient:
                 exc = event.script_compilation_exception
                 if self._pending is not None:
                     self._pending.errors.append(f"{exc.type}: {exc.message}")
+        elif kind == "file_urls_response":
+            response = msg.file_urls_response
+            future = self._file_urls.get(response.response_id)
+            if future is not None and not future.done():
+                future.set_result([(u.file_id, u.upload_url) for u in response.file_urls])
         elif kind == "ref_hash":
             raise ProtocolError("the server sent a ref_hash: this client caches no messages")
 

@@ -11,12 +11,14 @@ from core.classroom.figures import poll_chart
 from core.classroom.links import CLASS_PAGE, join_link, page_state_from_link
 from core.classroom.store import (
     DATA_ENV,
+    REDIS_ENV,
     ClassError,
     ClassState,
     NotTeacherError,
     Poll,
     PollRecord,
-    open_store,
+    StoreUnavailableError,
+    open_class_store,
 )
 from core.classroom.tally import summary_csv, summary_markdown, summary_rows, tally
 from core.lesson import app_base_url
@@ -31,19 +33,37 @@ require_navigation()
 
 
 @st.cache_resource(show_spinner=False)
-def class_store(folder: str):
-    # One store per data folder and server process; its connections are per thread.
-    return open_store(folder or None)
+def class_store(folder: str, redis_url: str):
+    # One store per data folder (or Redis URL) and server process. A Redis that does not
+    # answer raises, and a raise is not cached: the next run tries again.
+    return open_class_store(folder or None, redis_url)
 
 
-store, store_message = class_store(os.environ.get(DATA_ENV, ""))
+def store_unavailable(error: StoreUnavailableError) -> None:
+    # No fallback: servers sharing classes through Redis must not each keep their own.
+    text = str(error)
+    st.error(
+        f"{plain(text[:1].upper() + text[1:])}. Classes are not available until it is back: "
+        "try again in a moment, or ask whoever runs this server.",
+        icon=":material/cloud_off:",
+    )
+    st.stop()
+
+
+try:
+    store, store_message = class_store(os.environ.get(DATA_ENV, ""), os.environ.get(REDIS_ENV, ""))
+except StoreUnavailableError as error:
+    store_unavailable(error)
 if store_message:
     st.warning(store_message, icon=":material/database:")
 
 params = {k: st.query_params[k] for k in ("class", "key", "join", "me") if k in st.query_params}
 if params and params != ss.get("cl._link"):
+    try:
+        cl.open_from_link(ss, store, params, browser_session())
+    except StoreUnavailableError as error:
+        store_unavailable(error)  # the link is read again on the next run
     ss["cl._link"] = params
-    cl.open_from_link(ss, store, params, browser_session())
 
 st.title("Class")
 
@@ -70,13 +90,23 @@ def show_error() -> None:
 @st.fragment(run_every=cl.STUDENT_POLL_SECONDS)
 def watch_as_student(code: str, version: int) -> None:
     # Answers and joins (the activity count) change nothing a student sees.
-    if store.versions(code)[0] != version:
+    try:
+        changed = store.versions(code)[0] != version
+    except StoreUnavailableError:
+        st.caption("The class store cannot be reached; trying again…")
+        return
+    if changed:
         st.rerun(scope="app")
 
 
 @st.fragment(run_every=cl.PROJECTOR_POLL_SECONDS)
 def watch_as_teacher(code: str, seen: tuple[int, int]) -> None:
-    if store.versions(code) != seen:
+    try:
+        changed = store.versions(code) != seen
+    except StoreUnavailableError:
+        st.caption("The class store cannot be reached; trying again…")
+        return
+    if changed:
         st.rerun(scope="app")
 
 
@@ -338,6 +368,9 @@ if role:
         current = store.state(ss["cl.code"])
         if role == "teacher" and not store.is_teacher(*cl.teacher(ss)):
             raise NotTeacherError("this browser does not hold the class's teacher key")
+    except StoreUnavailableError as error:
+        # The class is still there: this browser stays in it.
+        store_unavailable(error)
     except ClassError as error:
         st.warning(f"{error}. Start or join another class.", icon=":material/link_off:")
         cl.leave(ss)

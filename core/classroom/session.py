@@ -59,9 +59,13 @@ def leave(state: State) -> None:
 
 def on_start(state: State, store: ClassStore) -> None:
     """Start a class with this session as its teacher."""
-    code, teacher_key = store.create_class()
-    leave(state)
-    state.update({key("role"): "teacher", key("code"): code, key("key"): teacher_key})
+
+    def start() -> None:
+        code, teacher_key = store.create_class()
+        leave(state)
+        state.update({key("role"): "teacher", key("code"): code, key("key"): teacher_key})
+
+    _guarded(start, state)
 
 
 def _student_id(state: State, offered: str | None = None) -> str:

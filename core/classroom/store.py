@@ -2,8 +2,9 @@
 
 `ClassStore` is the small interface the Class page uses; `SQLiteStore` implements it
 with Python's `sqlite3` in WAL mode, one file in the data folder, so a server restart
-loses no vote and several server processes on one machine share one class. Another
-backend (for servers on several machines) implements the same methods.
+loses no vote and several server processes on one machine share one class.
+`core.classroom.redis_store.RedisStore` implements the same methods in Redis, for
+servers on several machines; `open_class_store` picks one.
 
 Only the holder of a class's teacher key can change the class: every teacher action
 takes the key and checks it against the stored hash. Students are identified by an
@@ -62,6 +63,10 @@ class TooManyGuessesError(ClassError):
 
 class PollClosedError(ClassError):
     """No poll is open to answer."""
+
+
+class StoreUnavailableError(ClassError):
+    """The class store cannot be reached (a Redis server that does not answer)."""
 
 
 def new_code() -> str:
@@ -675,3 +680,41 @@ def open_store(folder: str | Path | None = None) -> tuple[SQLiteStore, str | Non
             "fresh store was started. Classes in the damaged file are not available."
         )
     return store, message
+
+
+REDIS_ENV = "SOFTMAX_LAB_REDIS"
+"""The environment variable naming a Redis URL; when set, the class store is Redis."""
+
+
+def open_class_store(
+    folder: str | Path | None = None, redis_url: str | None = None
+) -> tuple[ClassStore, str | None]:
+    """Open the class store the server is configured for: Redis, else SQLite.
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        The SQLite data folder (as `open_store`).
+    redis_url : str, optional
+        A Redis URL; by default `REDIS_ENV`. When given, the store is Redis.
+
+    Returns
+    -------
+    store : ClassStore
+        A working store.
+    message : str or None
+        What went wrong and what was done instead (SQLite only), for the page.
+
+    Raises
+    ------
+    StoreUnavailableError
+        When Redis is named but cannot be used. There is no fallback: servers that
+        share a class through Redis must never each keep classes of their own.
+    """
+    redis_url = redis_url if redis_url is not None else os.environ.get(REDIS_ENV, "")
+    if redis_url:
+        # Imported only when used: a server on SQLite never loads the Redis client.
+        from core.classroom.redis_store import open_redis_store
+
+        return open_redis_store(redis_url), None
+    return open_store(folder)

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from core.classroom.figures import RIGHT_MARK
-from core.classroom.store import DATA_ENV, DB_NAME
+from core.classroom.store import DATA_ENV, DB_NAME, REDIS_ENV
 from core.questions.bank import question_bank
 from tests.app.helpers import open_app_page, texts
 
@@ -17,6 +17,7 @@ FIRST = question_bank()[0]
 @pytest.fixture(autouse=True)
 def data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
+    monkeypatch.delenv(REDIS_ENV, raising=False)  # SQLite here (Redis: test_class_page_redis)
     return tmp_path / "data"
 
 

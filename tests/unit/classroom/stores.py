@@ -1,11 +1,15 @@
-"""A fake clock for the class tests, and the worker spawned processes run.
+"""A fake clock for the class tests, the two store backends, and what spawned processes run.
 
 This module imports nothing from pytest or hypothesis: spawned processes import it.
 """
 
 from __future__ import annotations
 
-from core.classroom.store import SQLiteStore
+import sqlite3
+import uuid
+from pathlib import Path
+
+from core.classroom.store import DB_NAME, SQLiteStore
 
 
 class Clock:
@@ -21,10 +25,99 @@ class Clock:
         self.now += seconds
 
 
-def join_and_answer(path, code, prefix, count, barrier, results) -> None:
+class SQLiteBackend:
+    """Stores on one SQLite file in a test's folder."""
+
+    name = "sqlite"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / DB_NAME
+
+    def spec(self) -> tuple:
+        """What a spawned process needs to open the same store (`open_spec`)."""
+        return ("sqlite", str(self.path))
+
+    def open(self, clock=None):
+        """A store on the same data (a restarted server when called again)."""
+        return open_spec(self.spec(), clock)
+
+    def stored_bytes(self) -> bytes:
+        """Everything the store wrote, as bytes."""
+        folder = self.path.parent
+        return b"".join(
+            p.read_bytes() for p in folder.iterdir() if p.name.startswith(DB_NAME) and p.is_file()
+        )
+
+    def pieces(self, code: str) -> dict[str, int]:
+        """How many rows each table holds for the class `code`."""
+        sql = "SELECT COUNT(*) FROM {} WHERE code = ?"
+        with sqlite3.connect(self.path) as db:
+            tables = ("classes", "students", "polls", "answers")
+            return {t: db.execute(sql.format(t), (code,)).fetchone()[0] for t in tables}
+
+
+class RedisBackend:
+    """Stores on the test run's redis-server, under a key prefix of this test's own."""
+
+    name = "redis"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.prefix = f"test-{uuid.uuid4().hex}:"
+
+    def spec(self) -> tuple:
+        return ("redis", self.url, self.prefix)
+
+    def open(self, clock=None):
+        return open_spec(self.spec(), clock)
+
+    def _client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url)
+
+    def stored_bytes(self) -> bytes:
+        client = self._client()
+        data = []
+        for name in client.scan_iter(match=f"{self.prefix}*"):
+            kind = client.type(name)
+            if kind == b"hash":
+                items = client.hgetall(name).items()
+                data += [part for pair in items for part in pair]
+            elif kind in (b"set",):
+                data += list(client.smembers(name))
+            elif kind == b"zset":
+                data += [m for m, _ in client.zrange(name, 0, -1, withscores=True)]
+            else:
+                data.append(client.get(name))
+            data.append(name)
+        client.close()
+        return b"\n".join(data)
+
+    def pieces(self, code: str) -> dict[str, int]:
+        """Which of the class's keys exist, and whether `touched` still names it."""
+        client = self._client()
+        found = {part: client.exists(f"{self.prefix}{part}:{code}") for part in "casnpm"} | {
+            "touched": int(client.zscore(f"{self.prefix}touched", code) is not None)
+        }
+        client.close()
+        return found
+
+
+def open_spec(spec: tuple, clock=None):
+    """Open the store `spec` names (see the backends' `spec`)."""
+    kwargs = {"clock": clock} if clock is not None else {}
+    if spec[0] == "sqlite":
+        return SQLiteStore(spec[1], **kwargs)
+    from core.classroom.redis_store import RedisStore
+
+    return RedisStore(spec[1], prefix=spec[2], **kwargs)
+
+
+def join_and_answer(spec, code, prefix, count, barrier, results) -> None:
     """In a spawned process: open its own store, join and answer `count` sessions."""
     try:
-        store = SQLiteStore(path)
+        store = open_spec(spec)
         barrier.wait(60)
         for i in range(count):
             session = f"{prefix}-{i}"
