@@ -1,5 +1,7 @@
 """Draw a digit: what the network sees, its logits and per-class probabilities."""
 
+from typing import Any
+
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
@@ -7,7 +9,7 @@ from streamlit_drawable_canvas import st_canvas
 from core.draw import state as dr
 from core.draw.images import enlarge, load_uploaded_image
 from core.draw.pen import CANVAS_SIZE, PAGE_PEN
-from core.draw.preprocess import ink_from_rgba, preprocess_for
+from core.draw.preprocess import PreprocessResult, ink_from_rgba, preprocess_for
 from core.draw.settings import DEFAULT_MODEL, SETTINGS
 from core.numerics.formats import DTYPE_NAMES
 from core.numerics.text import format_error, format_exact, format_float
@@ -63,6 +65,89 @@ st.multiselect(
 )
 
 weights_upload("Use a weights file saved on the train page (.npz)", "dr.weights_file")
+
+
+# The temperature, the format and the meant digit rerun only the answer, not the canvas
+# and the preprocessing of the drawing.
+@st.fragment
+def answer(ink: np.ndarray, seen: PreprocessResult, quick: Any) -> None:
+    first = models[chosen[0]]
+    c = st.columns(3)
+    temperature = c[0].slider("Temperature T", 0.1, 5.0, 1.0, 0.1, key="dr.T")
+    dtype = c[1].radio("Float format", DTYPE_NAMES, index=1, horizontal=True, key="dr.dtype")
+    meant = c[2].selectbox("Which digit did you mean?", range(10), key="dr.meant")
+    # One preprocessing per data set a chosen model reads, per stroke.
+    views = {first.dataset: seen}
+    for name in chosen:
+        model = models[name]
+        if model.dataset not in views:
+            views[model.dataset] = preprocess_for(model.dataset, ink)
+        image = views[model.dataset].image
+        logits = model.logits(image[None])[0]
+        report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
+        top = int(np.argmax(report.p_stable))
+        title = dr.answer_title(name, top, float(report.p_stable[top]))
+        if name == chosen[0]:
+            quick.markdown(f"**{title}**")
+        st.subheader(title)
+        a, b = st.columns(2)
+        a.html(
+            html_bars(
+                "Logits z",
+                [float(v) for v in logits],
+                [f"{v:.2f}" for v in logits],
+                int(np.argmax(logits)),
+            )
+        )
+        b.html(
+            html_bars(
+                # Short, like "Logits z": on a projector a wrapped title would push
+                # these rows out of line with the logits beside them.
+                "Probabilities p",
+                [float(p) for p in report.p_stable],
+                [f"{float(p):.2%}" for p in report.p_stable],
+                top,
+                full=1.0,
+            )
+        )
+        percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))
+        st.caption(f"Stable softmax in {dtype}, T = {temperature:g}: {percent}")
+        shown: list[str] = []
+        if np.isnan(report.p_naive).any():
+            shown = [m.text for m in report.messages if m.level == "error"]
+            st.warning(f"The naive softmax breaks here in {dtype}: " + " ".join(shown))
+        if st.toggle(
+            f"Show the naive softmax, the loss and the gradient if you meant {meant}",
+            key=f"dr.loss.{name}",
+        ):
+            for message in report.messages:
+                if message.level != "info" and message.text not in shown:
+                    st.warning(message.text)
+            cols = st.columns(4)
+            for col, loss in zip(cols, report.losses, strict=True):
+                value = (
+                    format_exact(loss.value) if loss.key == "exact" else format_float(loss.value)
+                )
+                col.metric(loss.label, value)
+                if loss.key != "exact":
+                    col.caption(f"rel. error {format_error(loss.relative_error)}")
+            left_chart, right_chart = st.columns(2)
+            left_chart.plotly_chart(
+                figures.probability_bars(
+                    report.p_naive,
+                    report.p_stable,
+                    [float(p) for p in report.p_exact],
+                    meant,
+                    style,
+                ),
+                width="stretch",
+                key=f"dr.probs.{name}",
+            )
+            right_chart.plotly_chart(
+                figures.gradient_bars(report.grad_naive, report.grad_stable, meant, style),
+                width="stretch",
+                key=f"dr.grad.{name}",
+            )
 
 
 @st.fragment
@@ -135,84 +220,7 @@ def drawing_and_answer() -> None:
             st.image(enlarge(seen.image, seen.pixel_max, 168), width=168)
 
     if seen is not None and not seen.empty and not seen.dot:
-        c = st.columns(3)
-        temperature = c[0].slider("Temperature T", 0.1, 5.0, 1.0, 0.1, key="dr.T")
-        dtype = c[1].radio("Float format", DTYPE_NAMES, index=1, horizontal=True, key="dr.dtype")
-        meant = c[2].selectbox("Which digit did you mean?", range(10), key="dr.meant")
-        # One preprocessing per data set a chosen model reads, per stroke.
-        views = {first.dataset: seen}
-        for name in chosen:
-            model = models[name]
-            if model.dataset not in views:
-                views[model.dataset] = preprocess_for(model.dataset, ink)
-            image = views[model.dataset].image
-            logits = model.logits(image[None])[0]
-            report = rp.softmax_report([float(v) for v in logits], meant, dtype, temperature)
-            top = int(np.argmax(report.p_stable))
-            title = dr.answer_title(name, top, float(report.p_stable[top]))
-            if name == chosen[0]:
-                quick.markdown(f"**{title}**")
-            st.subheader(title)
-            a, b = st.columns(2)
-            a.html(
-                html_bars(
-                    "Logits z",
-                    [float(v) for v in logits],
-                    [f"{v:.2f}" for v in logits],
-                    int(np.argmax(logits)),
-                )
-            )
-            b.html(
-                html_bars(
-                    # Short, like "Logits z": on a projector a wrapped title would push
-                    # these rows out of line with the logits beside them.
-                    "Probabilities p",
-                    [float(p) for p in report.p_stable],
-                    [f"{float(p):.2%}" for p in report.p_stable],
-                    top,
-                    full=1.0,
-                )
-            )
-            percent = " · ".join(f"{i}: {float(p):.1%}" for i, p in enumerate(report.p_stable))
-            st.caption(f"Stable softmax in {dtype}, T = {temperature:g}: {percent}")
-            shown: list[str] = []
-            if np.isnan(report.p_naive).any():
-                shown = [m.text for m in report.messages if m.level == "error"]
-                st.warning(f"The naive softmax breaks here in {dtype}: " + " ".join(shown))
-            if st.toggle(
-                f"Show the naive softmax, the loss and the gradient if you meant {meant}",
-                key=f"dr.loss.{name}",
-            ):
-                for message in report.messages:
-                    if message.level != "info" and message.text not in shown:
-                        st.warning(message.text)
-                cols = st.columns(4)
-                for col, loss in zip(cols, report.losses, strict=True):
-                    value = (
-                        format_exact(loss.value)
-                        if loss.key == "exact"
-                        else format_float(loss.value)
-                    )
-                    col.metric(loss.label, value)
-                    if loss.key != "exact":
-                        col.caption(f"rel. error {format_error(loss.relative_error)}")
-                left_chart, right_chart = st.columns(2)
-                left_chart.plotly_chart(
-                    figures.probability_bars(
-                        report.p_naive,
-                        report.p_stable,
-                        [float(p) for p in report.p_exact],
-                        meant,
-                        style,
-                    ),
-                    width="stretch",
-                    key=f"dr.probs.{name}",
-                )
-                right_chart.plotly_chart(
-                    figures.gradient_bars(report.grad_naive, report.grad_stable, meant, style),
-                    width="stretch",
-                    key=f"dr.grad.{name}",
-                )
+        answer(ink, seen, quick)
 
 
 with in_slot(key_result):

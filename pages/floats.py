@@ -250,11 +250,20 @@ def gallery() -> None:
         gallery_entry(cx.gallery_entry(key))
 
 
+# The number, its bits and the gaps around it: their controls rerun only this part, which
+# keeps the URL up to date itself. A new format clears the link's notices at the top:
+# then the whole page reruns.
+@st.fragment
+def number_and_gaps(notices: tuple) -> None:
+    if tuple(ss.get("fl.notices", [])) != notices:
+        st.rerun(scope="app")
+    bit_view_section()
+    gaps()
+    write_link(PAGE, SETTINGS, st_fl.current_values(ss))
+
+
 course_example()
 cancellation_growth()
-bit_view_section()
-gaps()
+number_and_gaps(tuple(ss.get("fl.notices", [])))
 limits()
 gallery()
-
-write_link(PAGE, SETTINGS, st_fl.current_values(ss))

@@ -51,8 +51,7 @@ predict_first("pages/softmax.py", sm.apply_settings)
 key_result = key_result_slot()
 
 top = st.columns([2, 2, 3])
-mode = control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))
-dtype = control(sm.PREFIX, "dtype", sf.CONTROLS["dtype"], top[1])
+control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))
 
 
 def logit_sliders(n: int) -> None:
@@ -182,7 +181,7 @@ def tf_progress(job) -> None:
         st.rerun(scope="app")
 
 
-def multi_class_page() -> dict:
+def multi_class_page(dtype: str) -> dict:
     shift = multi_class_controls()
     y = ss["sm.y"]
     report = rp.softmax_report(list(ss["sm.logits"]), y, dtype, ss["sm.T"], shift)
@@ -249,7 +248,7 @@ def multi_class_page() -> dict:
     return {"mode": "multi", "z": [float(v) for v in report.logits], "y": y, "dtype": dtype}
 
 
-def binary_page() -> dict:
+def binary_page(dtype: str) -> dict:
     left, right = st.columns(2)
     z = left.number_input(
         "Logit z",
@@ -291,7 +290,7 @@ def binary_page() -> dict:
     return {"mode": "binary", "z": [float(report.z)], "y": y, "dtype": dtype}
 
 
-def multilabel_page() -> dict:
+def multilabel_page(dtype: str) -> dict:
     control(sm.PREFIX, "names_text", sf.CONTROLS["names_text"], on_change=sm.on_names, args=(ss,))
     if ss.get("sm.names_error"):
         st.error(ss["sm.names_error"], icon=":material/error:")
@@ -348,7 +347,26 @@ def multilabel_page() -> dict:
 
 
 pages = {"multi": multi_class_page, "binary": binary_page, "multilabel": multilabel_page}
-case = pages[mode]()
-keras_truth()
-tf_check(case)
-write_link(PAGE, sf.SETTINGS, sm.current_values(ss))
+
+
+def above_lesson() -> tuple:
+    """Return what is shown above `lesson` that its controls can change: mode and notices."""
+    return ss["sm.mode"], tuple(ss.get("sm.notices", []))
+
+
+# Every control but the mode reruns only this part: the title, the Predict first panel
+# and the navigation above stay as they are, and the server builds and sends less. A
+# preset or a new slider range can change the mode or the notices above: then the
+# whole page reruns.
+@st.fragment
+def lesson(shown: tuple) -> None:
+    if above_lesson() != shown:
+        st.rerun(scope="app")
+    dtype = control(sm.PREFIX, "dtype", sf.CONTROLS["dtype"], top[1])
+    case = pages[ss["sm.mode"]](dtype)
+    keras_truth()
+    tf_check(case)
+    write_link(PAGE, sf.SETTINGS, sm.current_values(ss))
+
+
+lesson(above_lesson())

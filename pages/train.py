@@ -143,23 +143,44 @@ with right:
     with st.expander("Read D's network: forward, backward and Adam in NumPy"):
         st.code(readable_source(), language="python")
 
-st.subheader("Knobs")
-for row in (
-    ("optimizer", "lr", "batch", "epochs"),
-    ("scale", "init_scale", "hidden", "activation"),
-):
-    for column, name in zip(st.columns(4), row, strict=True):
-        control(tr.PREFIX, name, ts.CONTROLS[name], column)
-control(tr.PREFIX, "seed", ts.CONTROLS["seed"])
-try:
-    settings = tr.current_config(ss, mnist, data.load_uci_digits())
-except ValueError as error:
-    settings = None
-    st.error(f"{str(error)[:1].upper()}{str(error)[1:]}. Fix this to start training.")
-else:
-    inputs = int(shown.x_train[0].size)
-    st.caption(f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}")
 
+# The knobs rerun only this part, which keeps the URL up to date itself; starting a
+# job reruns the whole page, to show it.
+@st.fragment
+def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
+    st.subheader("Knobs")
+    for row in (
+        ("optimizer", "lr", "batch", "epochs"),
+        ("scale", "init_scale", "hidden", "activation"),
+    ):
+        for column, name in zip(st.columns(4), row, strict=True):
+            control(tr.PREFIX, name, ts.CONTROLS[name], column)
+    control(tr.PREFIX, "seed", ts.CONTROLS["seed"])
+    try:
+        settings = tr.current_config(ss, mnist, data.load_uci_digits())
+    except ValueError as error:
+        settings = None
+        st.error(f"{str(error)[:1].upper()}{str(error)[1:]}. Fix this to start training.")
+    else:
+        inputs = int(shown.x_train[0].size)
+        st.caption(
+            f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}"
+        )
+    job, _ = current_job(JOB)
+    if in_slot(key_result).button(
+        "Start training",
+        key="tr.start",
+        on_click=start_training,
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=(job is not None and not job.status.finished) or settings is None,
+    ):
+        st.rerun(scope="app")
+    if settings is not None:
+        write_link(PAGE, ts.SETTINGS, tr.current_values(ss))
+
+
+knobs(mnist, shown)
 job, run_config = current_job(JOB)
 if job is not None and ss.get("tr.history") is None:
     tr.on_started(ss)  # a run followed from the address: its history is replayed from the start
@@ -170,14 +191,6 @@ if left:
         f"classmate{'s' if left > 1 else ''} who also watch it.",
         icon=":material/group:",
     )
-in_slot(key_result).button(
-    "Start training",
-    key="tr.start",
-    on_click=start_training,
-    type="primary",
-    icon=":material/play_arrow:",
-    disabled=(job is not None and not job.status.finished) or settings is None,
-)
 
 
 def live(current) -> None:
@@ -313,7 +326,4 @@ if job is not None:
     results(job)
 
 weights_upload("Upload weights saved earlier (.npz)", "tr.weights_file")
-
-if settings is not None:
-    write_link(PAGE, ts.SETTINGS, tr.current_values(ss))
 show_run_in_address(job)
