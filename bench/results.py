@@ -12,6 +12,7 @@ ORDER = (
     "## Draw page",
     "## Drawn digits",
     "## Class polls",
+    "## Classroom load",
 )
 
 

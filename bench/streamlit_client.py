@@ -480,8 +480,9 @@ class StreamlitClient:
             By widget type: ``str`` for text_input and text_area; a number for
             number_input; ``bool`` for checkbox (and toggle); the option's
             **index** (``int``) for radio, selectbox and select_slider; a number
-            or a ``(low, high)`` pair for slider; ignored for button (a click,
-            see `click`).
+            or a ``(low, high)`` pair for slider; the JSON text a custom component
+            sends (a drawing on the canvas); ignored for button (a click, see
+            `click`).
         timeout : float, optional
             Seconds to wait; the client's `timeout` by default.
 
@@ -613,6 +614,8 @@ class StreamlitClient:
             state.double_array_value.data.extend(float(v) for v in values)
         elif kind == "button":
             state.trigger_value = True
+        elif kind == "bidi_component":
+            state.json_value = str(value)
         else:
             raise TypeError(f"setting a {kind} ({node.user_key!r}) is not supported")
         return state

@@ -355,22 +355,24 @@ SCENARIOS: dict[str, Callable[[int, float], Scenario]] = {
 
 
 @contextlib.contextmanager
-def local_server(env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+def local_server(env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[tuple[str, int]]:
     """Start ``streamlit run app.py`` on a free local port; yield its URL and pid.
 
     Parameters
     ----------
     env : dict, optional
         Environment variables for the server beyond this process's own.
+    cwd : pathlib.Path, optional
+        The app's folder (another commit's work tree, say); this one by default.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command = [sys.executable, "-m", "ui.server", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -291,7 +291,7 @@ def start_stack(
             with (run / f"server-{name}.log").open("w") as out:
                 stack.processes[f"server-{name}"] = subprocess.Popen(
                     [
-                        *(sys.executable, "-m", "streamlit", "run", "app.py"),
+                        *(sys.executable, "-m", "ui.server"),
                         *("--server.port", str(server_port), "--server.address", "127.0.0.1"),
                         *("--server.headless", "true"),
                     ],

@@ -70,7 +70,8 @@ def test_typed_logits_make_the_naive_loss_nan(server: Server) -> None:
         async with StreamlitClient(server.url, timeout=TIMEOUT) as client:
             await client.open_page("softmax")
             result = await client.set_widget("sm.text", "1000, 999, 998")
-            assert result.status == "finished"  # not in a fragment: a full run
+            # The logits box is inside the page's results fragment: only that reruns.
+            assert result.status == "fragment_finished" and result.fragment_ids
             assert client.metrics()[NAIVE] == "nan"
             assert client.has_text("nan")
             # The app wrote the logits to the URL; the next rerun keeps them.
@@ -111,7 +112,7 @@ def test_a_widget_in_a_fragment_reruns_only_the_fragment(server: Server) -> None
             slider = client.widget("fl.n")  # a select_slider inside @st.fragment
             fragment = slider.fragment_id
             assert fragment and fragment in client.fragment_ids
-            assert len(client.fragment_ids) == 2  # cancellation_growth and gallery
+            assert len(client.fragment_ids) == 3  # cancellation_growth, the number, gallery
             table = (*slider.path[:-1], 2)  # the fragment's cancellation table
             before = client.nodes[table].text
             outside = {p: n.run_id for p, n in client.nodes.items() if not n.fragment_id}
@@ -124,7 +125,7 @@ def test_a_widget_in_a_fragment_reruns_only_the_fragment(server: Server) -> None
             # Nothing outside the fragment was sent again, and nothing was dropped.
             assert {p: n.run_id for p, n in client.nodes.items() if not n.fragment_id} == outside
 
-            gallery = next(f for f in client.fragment_ids if f != fragment)
+            gallery = client.widget("fl.gallery").fragment_id
             timer = await client.rerun_fragment(gallery, auto=True)  # what run_every does
             assert timer.status == "fragment_finished"
             assert timer.fragment_ids == [gallery]
@@ -167,3 +168,24 @@ def test_an_exception_element_raises_with_its_message() -> None:
             await client.rerun()
 
     run(scenario())
+
+
+def test_a_class_opening_every_page_at_once_on_a_cold_server_sees_no_error() -> None:
+    # Each page's first run used to import NumPy, pandas and Plotly in its own script
+    # thread; some threads got a half-imported module and their student an error page.
+    from bench.class_load import page_of
+
+    cold = Server()
+    try:
+
+        async def student(index: int) -> list[str]:
+            async with StreamlitClient(cold.url, timeout=TIMEOUT) as client:
+                await client.open_page(page_of(index))
+                return client.exceptions()
+
+        async def scenario() -> list[list[str]]:
+            return await asyncio.gather(*(student(i) for i in range(10)))
+
+        assert run(scenario()) == [[]] * 10
+    finally:
+        cold.stop()

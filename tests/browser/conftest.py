@@ -72,9 +72,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                "app.py",
+                "ui.server",
                 "--server.port",
                 str(self.port),
                 "--server.address",

@@ -1,0 +1,600 @@
+"""The classroom benchmark: N students clicking through the lesson pages at once.
+
+Each student is its own session over Streamlit's real websocket protocol
+(`bench.streamlit_client.StreamlitClient`), on the softmax, floats or draw page,
+or (one in five) the train page, and changes one of that page's controls every
+2 to 4 seconds: typed logits, a dtype, the temperature, a logit slider; a value,
+a format, the number line's centre; a drawing, its temperature, format and meant
+digit; the learning rate, batch, epochs and optimizer. Measured per setting:
+latency from the change to the end of its rerun (p50/p95/p99), errors, the
+server's CPU per interaction, and the training throughput when trainings run.
+
+Run by ``scripts/lab bench`` (``python -m bench.class_load``). One run measures:
+
+- N = 1, 10, 30, 60 students, with 0 and with 2 trainings (two students' runs of
+  different settings, started through the train page);
+- the app before this work (``--before``, a commit checked out into a temporary
+  work tree and served the same way), for the CPU per interaction: the bar is a
+  third of it;
+- N = 60 against two server processes behind nginx (``scripts/serve.py``) against
+  one, in the same run;
+- a few real Chromium pages typing logits beside the simulated students, whose
+  latency confirms the simulated one;
+- 30 students pressing Start on the same preset: how many trainings run.
+
+Results go to ``bench/RESULTS.md`` (section "Classroom load (issue 11)").
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import io
+import json
+import os
+import platform
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.results import record_section  # noqa: E402
+from bench.streamlit_client import StreamlitClient  # noqa: E402
+from bench.students import (  # noqa: E402
+    LatencySummary,
+    local_server,
+    process_cpu_seconds,
+)
+
+BEFORE = "8900fad"
+"""The commit before issue 11's work: its server is the baseline of the CPU bar."""
+THINK = (2.0, 4.0)
+"""Seconds a student pauses between two changes (uniform)."""
+TRAININGS = (
+    "train?variant=C,D&epochs=400&seed=11",
+    "train?variant=C,D&epochs=400&seed=12",
+)
+"""Two trainings of different settings: long enough to outlast a measurement."""
+
+Action = Callable[[StreamlitClient, random.Random], Awaitable[object]]
+
+
+# ----- what a student does on each page -----
+
+
+def _index(client: StreamlitClient, key: str, rng: random.Random) -> int:
+    return rng.randrange(len(client.widget(key).value.options))
+
+
+def _slider(client: StreamlitClient, key: str, rng: random.Random) -> float:
+    inner = client.widget(key).value
+    steps = round((inner.max - inner.min) / inner.step)
+    return inner.min + inner.step * rng.randint(0, steps)
+
+
+def drawing_json(rng: random.Random) -> str:
+    """Return the drawing canvas's widget value for a stroke like a 1 or a 7, as a browser sends.
+
+    Parameters
+    ----------
+    rng : random.Random
+        Picks the stroke's slant.
+
+    Returns
+    -------
+    str
+        The component's JSON value: the drawing's objects and its PNG as a data URL.
+    """
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (280, 280), (255, 255, 255, 255))
+    slant = rng.uniform(-50, 50)
+    ImageDraw.Draw(image).line(
+        [(140 - slant, 40), (140 + slant, 240)], fill=(0, 0, 0, 255), width=22
+    )
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    data = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    raw = {"objects": [{"type": "path"}], "background": "#FFFFFF"}
+    return json.dumps({"drawing": {"raw": raw, "data": data}})
+
+
+async def _draw(client: StreamlitClient, rng: random.Random) -> object:
+    canvas = next(
+        n.user_key for n in client.elements() if (n.user_key or "").startswith("dr.canvas")
+    )
+    return await client.set_widget(canvas, drawing_json(rng))
+
+
+def _logits(rng: random.Random) -> str:
+    return ", ".join(f"{rng.uniform(-20, 20):.1f}" for _ in range(rng.randint(2, 6)))
+
+
+ACTIONS: dict[str, list[tuple[str, Action]]] = {
+    "softmax": [
+        ("sm.text", lambda c, r: c.set_widget("sm.text", _logits(r))),
+        ("sm.dtype", lambda c, r: c.set_widget("sm.dtype", _index(c, "sm.dtype", r))),
+        ("sm.T", lambda c, r: c.set_widget("sm.T", r.choice([0.5, 1.0, 2.0, 5.0]))),
+        ("sm.z0", lambda c, r: c.set_widget("sm.z0", _slider(c, "sm.z0", r))),
+    ],
+    "floats": [
+        ("fl.x", lambda c, r: c.set_widget("fl.x", f"{r.uniform(0, 100):.3f}")),
+        ("fl.dtype", lambda c, r: c.set_widget("fl.dtype", _index(c, "fl.dtype", r))),
+        ("fl.centre", lambda c, r: c.set_widget("fl.centre", _index(c, "fl.centre", r))),
+        ("fl.n", lambda c, r: c.set_widget("fl.n", _index(c, "fl.n", r))),
+    ],
+    "draw": [
+        ("dr.canvas", _draw),
+        ("dr.T", lambda c, r: c.set_widget("dr.T", r.choice([0.5, 1.0, 2.0]))),
+        ("dr.dtype", lambda c, r: c.set_widget("dr.dtype", _index(c, "dr.dtype", r))),
+        ("dr.meant", lambda c, r: c.set_widget("dr.meant", _index(c, "dr.meant", r))),
+    ],
+    "train": [
+        ("tr.lr", lambda c, r: c.set_widget("tr.lr", _index(c, "tr.lr", r))),
+        ("tr.batch", lambda c, r: c.set_widget("tr.batch", _index(c, "tr.batch", r))),
+        ("tr.epochs", lambda c, r: c.set_widget("tr.epochs", r.randint(1, 20))),
+        ("tr.optimizer", lambda c, r: c.set_widget("tr.optimizer", _index(c, "tr.optimizer", r))),
+    ],
+}
+
+
+def page_of(student: int) -> str:
+    """Return the page student `student` works on: one in five trains, the rest share three."""
+    if student % 5 == 4:
+        return "train"
+    return ("softmax", "floats", "draw")[student % 3]
+
+
+# ----- one measured setting -----
+
+
+@dataclass
+class Interaction:
+    """One change of one control and its rerun."""
+
+    page: str
+    control: str
+    started: float
+    latency: float
+
+
+@dataclass
+class LoadResult:
+    """What one setting measured."""
+
+    label: str
+    students: int
+    trainings: int
+    window: float
+    interactions: list[Interaction]
+    errors: list[str]
+    server_cpu: float
+    samples_per_s: list[float] = field(default_factory=list)
+
+    @property
+    def summary(self) -> LatencySummary:
+        """Latency percentiles of every interaction in the window."""
+        return LatencySummary.of([i.latency for i in self.interactions])
+
+    @property
+    def cpu_ms_per_interaction(self) -> float:
+        """The servers' CPU in the window over the interactions in it, in ms."""
+        return 1e3 * self.server_cpu / max(1, len(self.interactions))
+
+    def row(self) -> str:
+        """Return a row of the results table."""
+        s = self.summary
+        rate = f"{sum(self.samples_per_s):,.0f}" if self.samples_per_s else "–"
+        return (
+            f"| {self.label} | {self.students} | {self.trainings} | {s.count} | "
+            f"{s.p50 * 1e3:.0f} | {s.p95 * 1e3:.0f} | {s.p99 * 1e3:.0f} | {len(self.errors)} | "
+            f"{self.cpu_ms_per_interaction:.1f} | {self.server_cpu / self.window:.0%} | {rate} |"
+        )
+
+
+HEADER = (
+    "| server | students | trainings | interactions | p50 ms | p95 ms | p99 ms | errors | "
+    "server CPU ms per interaction | server CPU (share of a core) | training samples/s |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+async def _student(
+    url: str,
+    index: int,
+    ready: asyncio.Barrier,
+    window: list[float],
+    done: asyncio.Event,
+    out: list[Interaction],
+    errors: list[str],
+    headers: dict[str, str] | None,
+) -> None:
+    rng = random.Random(index)
+    page = page_of(index)
+    client = StreamlitClient(url, timeout=60, headers=headers)
+    try:
+        await client.connect()
+        await client.open_page(page)
+        if page == "draw":
+            await _draw(client, rng)
+    except Exception as error:
+        errors.append(f"student {index} ({page}) could not start: {error}")
+        await ready.wait()
+        await client.close()
+        return
+    await ready.wait()
+    await asyncio.sleep(rng.uniform(*THINK))
+    while not done.is_set():
+        name, action = rng.choice(ACTIONS[page])
+        started = time.monotonic()
+        try:
+            result = await action(client, rng)
+        except Exception as error:
+            errors.append(f"student {index} {name}: {type(error).__name__}: {error}")
+            break
+        if client.exceptions():
+            errors.append(f"student {index} {name}: the page showed an exception")
+        if window[0] <= started < window[1]:
+            out.append(Interaction(page, name, started, result.latency))
+        await asyncio.sleep(rng.uniform(*THINK))
+    await client.close()
+
+
+async def _trainer(url: str, page: str, rates: list[float], done: asyncio.Event) -> None:
+    async with StreamlitClient(url, timeout=60) as client:
+        await client.open_page(page)
+        await client.click("tr.start")
+        while not done.is_set():
+            await asyncio.sleep(2.0)
+            for fragment in list(client.auto_reruns):
+                await client.rerun_fragment(fragment, auto=True)
+            for node in client.elements("progress"):
+                found = re.search(r"([\d,]+) samples/s", node.value.text)
+                if found:
+                    rates.append(float(found.group(1).replace(",", "")))
+        with contextlib.suppress(Exception):
+            await client.click("tr.stop")
+
+
+async def measure(
+    url: str,
+    students: int,
+    *,
+    label: str,
+    server_pids: list[int],
+    trainings: int = 0,
+    seconds: float = 30.0,
+    headers_of: Callable[[int], dict[str, str] | None] = lambda index: None,
+) -> LoadResult:
+    """Run `students` students (and `trainings` trainings) against `url`; measure a window.
+
+    Parameters
+    ----------
+    url : str
+        The app (one server, or nginx in front of several).
+    students : int
+        Simulated students.
+    label : str
+        Names the server set-up in the results.
+    server_pids : list of int
+        The Streamlit server processes, whose CPU is measured.
+    trainings : int
+        Trainings started first (0 to 2), each from its own session.
+    seconds : float
+        Length of the measured window, which starts once every student has its page.
+    headers_of : callable
+        Extra websocket handshake headers for student `index` (a cookie that picks
+        its server behind nginx).
+
+    Returns
+    -------
+    LoadResult
+        The interactions started in the window, errors, server CPU and training pace.
+    """
+    done = asyncio.Event()
+    rates: list[list[float]] = [[] for _ in range(trainings)]
+    trainers = [
+        asyncio.create_task(_trainer(url, TRAININGS[i], rates[i], done)) for i in range(trainings)
+    ]
+    if trainings:
+        await asyncio.sleep(8.0)  # the runs get past loading their data and building models
+    ready = asyncio.Barrier(students + 1)
+    window = [float("inf"), float("inf")]
+    interactions: list[Interaction] = []
+    errors: list[str] = []
+    tasks = [
+        asyncio.create_task(
+            _student(url, i, ready, window, done, interactions, errors, headers_of(i))
+        )
+        for i in range(students)
+    ]
+    await ready.wait()
+    for rate in rates:
+        rate.clear()
+    cpu_start = sum(process_cpu_seconds(pid) for pid in server_pids)
+    window[:] = [time.monotonic(), time.monotonic() + seconds]
+    await asyncio.sleep(seconds)
+    cpu = sum(process_cpu_seconds(pid) for pid in server_pids) - cpu_start
+    done.set()
+    await asyncio.gather(*tasks, *trainers, return_exceptions=True)
+    pace = [sorted(r)[len(r) // 2] for r in rates if r]
+    return LoadResult(label, students, trainings, seconds, interactions, errors, cpu, pace)
+
+
+# ----- the servers measured -----
+
+
+@contextlib.contextmanager
+def app_at(commit: str) -> Iterator[Path]:
+    """Check `commit` out into a temporary work tree (sharing this venv); remove it after."""
+    folder = Path(tempfile.mkdtemp(prefix="softmax-lab-before-"))
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", "-q", str(folder), commit], cwd=ROOT, check=True
+    )
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT)
+
+
+def run_setting(coroutine: Awaitable[LoadResult], log: Callable[[str], None]) -> LoadResult:
+    """Run one setting and print its row."""
+    result = asyncio.run(coroutine)
+    log(result.row())
+    for error in result.errors[:5]:
+        log(f"    {error}")
+    return result
+
+
+# ----- confirmation in real browsers -----
+
+
+def browser_latencies(url: str, pages: int, seconds: float) -> list[float]:
+    """Type logits on `pages` real Chromium pages for `seconds`; return each change's latency.
+
+    A change is timed from pressing Enter in the logits box to the per-class table
+    showing the new first logit, as a student would see it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    latencies: list[float] = []
+    rng = random.Random(99)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        tabs = []
+        for _ in range(pages):
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.goto(f"{url}/softmax", wait_until="networkidle")
+            page.get_by_label("Type or paste logits", exact=True).wait_for(timeout=60_000)
+            tabs.append(page)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for page in tabs:
+                first = f"{rng.uniform(-20, 20):.3f}"
+                box = page.get_by_label("Type or paste logits", exact=True)
+                box.fill(f"{first}, 1.25, -2.5")
+                started = time.monotonic()
+                box.press("Enter")
+                page.locator("table.lab").filter(has_text=first).first.wait_for(timeout=30_000)
+                latencies.append(time.monotonic() - started)
+            time.sleep(rng.uniform(*THINK) / pages)
+        browser.close()
+    return latencies
+
+
+# ----- the whole benchmark -----
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, nargs="*", default=[1, 10, 30, 60])
+    parser.add_argument("--seconds", type=float, default=30.0, help="measured window")
+    parser.add_argument("--before", default=BEFORE, help="commit measured as the baseline")
+    parser.add_argument("--no-before", action="store_true")
+    parser.add_argument("--no-replicas", action="store_true")
+    parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    lines: list[str] = []
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    log(HEADER)
+    results: dict[tuple[str, int, int], LoadResult] = {}
+    env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
+    with local_server(env) as (url, pid):
+        for trainings in (0, 2):
+            for n in args.students:
+                results["one", n, trainings] = run_setting(
+                    measure(
+                        url,
+                        n,
+                        label="this commit",
+                        server_pids=[pid],
+                        trainings=trainings,
+                        seconds=args.seconds,
+                    ),
+                    log,
+                )
+        shared = asyncio.run(same_preset(url, 30))
+        if not args.no_browser:
+            confirm_in_browser(url, args.seconds, log, results)
+    if not args.no_before:
+        with app_at(args.before) as folder, local_server(env, cwd=folder) as (url, pid):
+            for n in (10, 30):
+                results["before", n, 0] = run_setting(
+                    measure(
+                        url,
+                        n,
+                        label=f"before ({args.before})",
+                        server_pids=[pid],
+                        seconds=args.seconds,
+                    ),
+                    log,
+                )
+    if not args.no_replicas:
+        results.update(compare_replicas(args.seconds, log))
+    summary = conclusions(results, shared)
+    for line in summary:
+        log(line)
+    if not args.no_record:
+        record_section(
+            "\n".join(
+                [
+                    "## Classroom load (issue 11)",
+                    "",
+                    f"`python -m bench.class_load` on {platform.node()} ({os.cpu_count()} cores), "
+                    f"{time.strftime('%Y-%m-%d')}, commit {_commit()}. Each student changes a "
+                    f"control every {THINK[0]:.0f}-{THINK[1]:.0f} s; the window is "
+                    f"{args.seconds:.0f} s.",
+                    "",
+                    *lines,
+                ]
+            ),
+        )
+    return 0
+
+
+async def same_preset(url: str, students: int) -> list[int]:
+    """Have `students` sessions press Start on the same preset at once.
+
+    Returns
+    -------
+    list of int
+        Per page, how many classmates it says share its run (0 when it says none).
+    """
+    clients = [StreamlitClient(url, timeout=60) for _ in range(students)]
+    for client in clients:
+        await client.connect()
+    await asyncio.gather(*(c.open_page("train?variant=C,D&epochs=300&seed=5") for c in clients))
+    await asyncio.gather(*(c.click("tr.start") for c in clients))
+    counts = []
+    for client in clients:
+        await client.rerun()
+        said = re.search(r"Same run as (\d+) classmates?", " ".join(client.texts()))
+        counts.append(int(said.group(1)) if said else 0)
+    for client in clients:
+        with contextlib.suppress(Exception):
+            await client.click("tr.stop")
+        await client.close()
+    return counts
+
+
+def runs_started(classmates: list[int]) -> float:
+    """Return how many runs pages that report `classmates` each share: a group of k+1 is one."""
+    return sum(1 / (count + 1) for count in classmates)
+
+
+def confirm_in_browser(url: str, seconds: float, log: Callable[[str], None], results: dict) -> None:
+    """Run 30 simulated students and 3 Chromium pages together; log both latencies."""
+
+    async def students() -> LoadResult:
+        return await measure(
+            url, 30, label="this commit, beside 3 browsers", server_pids=[], seconds=seconds
+        )
+
+    loop_result: list[LoadResult] = []
+
+    def simulated() -> None:
+        loop_result.append(asyncio.run(students()))
+
+    thread = threading.Thread(target=simulated)
+    thread.start()
+    time.sleep(6.0)
+    latencies = browser_latencies(url, 3, seconds)
+    thread.join()
+    typed = [i.latency for i in loop_result[0].interactions if i.control == "sm.text"]
+    log(
+        f"Real Chromium pages typing logits beside 30 simulated students: "
+        f"{LatencySummary.of(latencies).line()}; the simulated students' typed logits: "
+        f"{LatencySummary.of(typed).line()}"
+    )
+    results["browser", 30, 0] = loop_result[0]
+
+
+def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
+    """N = 60 against one server and against two behind nginx, in this run."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from serve import COOKIE, start_stack
+
+    found = {}
+    for replicas in (1, 2):
+        stack = start_stack(replicas, port=0, host="127.0.0.1")
+        try:
+            names = stack.server_names
+            found[f"nginx + {replicas}", 60, 0] = run_setting(
+                measure(
+                    stack.url,
+                    60,
+                    label=f"nginx + {replicas} server{'s' if replicas > 1 else ''}",
+                    server_pids=stack.server_pids,
+                    seconds=seconds,
+                    headers_of=lambda i, names=names: {
+                        "Cookie": f"{COOKIE}={names[i % len(names)]}"
+                    },
+                ),
+                log,
+            )
+        finally:
+            stack.stop()
+    return found
+
+
+def conclusions(results: dict, shared: list[int]) -> list[str]:
+    """Return the bars of issue 11, each with the figures it is judged on."""
+    lines = [""]
+    before = results.get(("before", 30, 0))
+    now = results.get(("one", 30, 0))
+    if before and now:
+        ratio = now.cpu_ms_per_interaction / before.cpu_ms_per_interaction
+        lines.append(
+            f"- Server CPU per interaction at 30 students: {now.cpu_ms_per_interaction:.1f} ms, "
+            f"against {before.cpu_ms_per_interaction:.1f} ms before: {ratio:.2f}x (bar: 0.33x)."
+        )
+    loaded = results.get(("one", 30, 2))
+    if loaded:
+        s = loaded.summary
+        lines.append(
+            f"- 30 students with 2 trainings: p95 {s.p95 * 1e3:.0f} ms (bar 500), "
+            f"p99 {s.p99 * 1e3:.0f} ms (bar 1000), {len(loaded.errors)} errors."
+        )
+    one, two = results.get(("nginx + 1", 60, 0)), results.get(("nginx + 2", 60, 0))
+    if one and two:
+        lines.append(
+            f"- 60 students: p95 {two.summary.p95 * 1e3:.0f} ms on two servers against "
+            f"{one.summary.p95 * 1e3:.0f} ms on one (bar: lower)."
+        )
+    lines.append(
+        f"- 30 students pressing Start on the same preset: {runs_started(shared):.0f} "
+        f"training(s) ran (each page said 'Same run as N classmates' with N in "
+        f"{sorted(set(shared))})."
+    )
+    return lines
+
+
+def _commit() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return out.stdout.strip() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
