@@ -333,6 +333,74 @@ async def measure(
     return LoadResult(label, students, trainings, seconds, interactions, errors, cpu, pace)
 
 
+async def warm_up(url: str) -> None:
+    """Open each lesson page once, so no measured student pays a cold server's first run."""
+    async with StreamlitClient(url, timeout=120) as client:
+        for page in ACTIONS:
+            await client.open_page(page)
+
+
+async def _until(client: StreamlitClient, done: Callable[[], bool], timeout: float) -> float:
+    """Rerun the client's timers (the job fragment) until `done()`; return when it held."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page did not get there in time")
+        await asyncio.sleep(0.1)
+        for fragment in list(client.auto_reruns):
+            await client.rerun_fragment(fragment, auto=True)
+    return time.monotonic()
+
+
+def _progress(client: StreamlitClient) -> str:
+    return " ".join(node.value.text for node in client.elements("progress"))
+
+
+def rss_mb(pid: int) -> float:
+    """Return a process's resident memory in MB (``VmRSS`` of ``/proc/<pid>/status``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def memory_over_jobs(url: str, pid: int, jobs: int = 50) -> list[float]:
+    """Run `jobs` short trainings one after another from one session; return RSS every 10."""
+    readings = [rss_mb(pid)]
+    async with StreamlitClient(url, timeout=120) as client:
+        for seed in range(jobs):
+            await client.open_page(f"train?variant=D&epochs=1&seed={1000 + seed}")
+            await client.click("tr.start")
+            await _until(client, lambda: client.has_text("After training"), 120)
+            if (seed + 1) % 10 == 0:
+                readings.append(rss_mb(pid))
+    return readings
+
+
+async def queued_turn(url: str) -> float:
+    """Return the seconds from a queued run's turn to its first progress line.
+
+    Three trainings on the two workers: the third waits in the queue; its turn
+    comes when the first page stops its run.
+    """
+    pages = [StreamlitClient(url, timeout=120) for _ in range(3)]
+    for i, client in enumerate(pages):
+        await client.connect()
+        await client.open_page(f"train?variant=C,D&epochs=400&seed={2000 + i}")
+        await client.click("tr.start")
+    first, _, queued = pages
+    await _until(first, lambda: "step" in _progress(first), 120)
+    await _until(queued, lambda: queued.has_text("in the queue"), 60)
+    await first.click("tr.stop")
+    turn = await _until(queued, lambda: not queued.has_text("in the queue"), 60)
+    started = await _until(queued, lambda: "step" in _progress(queued), 60)
+    for client in pages:
+        with contextlib.suppress(Exception):
+            await client.click("tr.stop")
+        await client.close()
+    return started - turn
+
+
 # ----- the servers measured -----
 
 
@@ -420,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, int, int], LoadResult] = {}
     env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
     with local_server(env) as (url, pid):
+        asyncio.run(warm_up(url))
         for trainings in (0, 2):
             for n in args.students:
                 results["one", n, trainings] = run_setting(
@@ -434,10 +503,19 @@ def main(argv: list[str] | None = None) -> int:
                     log,
                 )
         shared = asyncio.run(same_preset(url, 30))
+        turn = asyncio.run(queued_turn(url))
+        log(f"A queued run's first progress line came {turn:.2f} s after its turn (bar: 2 s).")
+        memory = asyncio.run(memory_over_jobs(url, pid))
+        log(
+            "Server memory over 50 trainings from one session, every 10 jobs: "
+            + ", ".join(f"{mb:.0f}" for mb in memory)
+            + " MB."
+        )
         if not args.no_browser:
             confirm_in_browser(url, args.seconds, log, results)
     if not args.no_before:
         with app_at(args.before) as folder, local_server(env, cwd=folder) as (url, pid):
+            asyncio.run(warm_up(url))
             for n in (10, 30):
                 results["before", n, 0] = run_setting(
                     measure(
@@ -538,6 +616,8 @@ def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
     for replicas in (1, 2):
         stack = start_stack(replicas, port=0, host="127.0.0.1")
         try:
+            for server in stack.server_urls:
+                asyncio.run(warm_up(server))
             names = stack.server_names
             found[f"nginx + {replicas}", 60, 0] = run_setting(
                 measure(

@@ -368,7 +368,9 @@ def local_server(env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterato
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    command = [sys.executable, "-m", "ui.server", "--server.port", str(port)]
+    # A commit from before ui.server existed starts the way it did then.
+    app = ["ui.server"] if (cwd / "ui" / "server.py").exists() else ["streamlit", "run", "app.py"]
+    command = [sys.executable, "-m", *app, "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(
         command,

@@ -144,8 +144,7 @@ with right:
         st.code(readable_source(), language="python")
 
 
-# The knobs rerun only this part, which keeps the URL up to date itself; starting a
-# job reruns the whole page, to show it.
+# The knobs rerun only this part, which keeps the URL up to date itself.
 @st.fragment
 def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
     st.subheader("Knobs")
@@ -166,22 +165,26 @@ def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
         st.caption(
             f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}"
         )
-    job, _ = current_job(JOB)
-    if in_slot(key_result).button(
-        "Start training",
-        key="tr.start",
-        on_click=start_training,
-        type="primary",
-        icon=":material/play_arrow:",
-        disabled=(job is not None and not job.status.finished) or settings is None,
-    ):
-        st.rerun(scope="app")
     if settings is not None:
         write_link(PAGE, ts.SETTINGS, tr.current_values(ss))
+    # The Start button lives outside this fragment (a button a fragment draws outside
+    # itself cannot rerun the page in a browser): when the settings become usable or
+    # unusable, the whole page reruns so the button follows.
+    usable, ss["tr.usable"] = ss.get("tr.usable"), settings is not None
+    if usable is not None and usable != ss["tr.usable"]:
+        st.rerun(scope="app")
 
 
 knobs(mnist, shown)
 job, run_config = current_job(JOB)
+in_slot(key_result).button(
+    "Start training",
+    key="tr.start",
+    on_click=start_training,
+    type="primary",
+    icon=":material/play_arrow:",
+    disabled=(job is not None and not job.status.finished) or not ss["tr.usable"],
+)
 if job is not None and ss.get("tr.history") is None:
     tr.on_started(ss)  # a run followed from the address: its history is replayed from the start
 left = ss.pop(f"{JOB}.left", 0)
