@@ -491,6 +491,27 @@ class WorkerPool:
             return False, None
         return True, self.get(job_id)
 
+    def lost_run_text(self, ours: bool) -> str:
+        """Say why the run a page's address names is not here any more.
+
+        Parameters
+        ----------
+        ours : bool
+            `from_token` said the token is this pool's (the run ended and was released);
+            otherwise the server restarted since, and its runs ended with its workers.
+        """
+        if ours:
+            return (
+                "The training run this page showed has ended and is no longer kept. Start it again."
+            )
+        ago = round((time.time() - self.started_at) / 60)
+        when = "less than a minute ago" if ago < 1 else f"{ago} min ago"
+        return (
+            f"The training run this page showed was lost: the server restarted {when}, "
+            "and runs live in its worker processes, which ended with it. "
+            "Press Start training to run it again."
+        )
+
     def job_count(self) -> int:
         """Return how many jobs the pool holds (queued, running, and finished not released)."""
         with self._lock:
