@@ -393,6 +393,7 @@ class RedisJobQueue:
         self.prefix = prefix
         self.stop_grace = stop_grace
         self.started_at = time.time()
+        self.keeps_tensorflow = False  # a process per job: see `core.jobs.pool.waiting_text`
         self.redis = connect(self.url)
         self._rq_redis = redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(queue_name, connection=self._rq_redis)
