@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.lesson import URL_PATHS
 from ui.layout import ASSETS, presentation_toggle
-from ui.workers import worker_pool
+from ui.workers import JobStoreUnavailableError, show_unavailable, worker_pool
 
 # A file of ours, sent inline: a ":material/...:" page icon makes the browser fetch the
 # favicon from an external font host, which fails offline.
@@ -34,4 +34,7 @@ pages = [
 page = st.navigation(pages)
 st.sidebar.markdown("**Softmax Lab**: why `from_logits=True` exists.")
 presentation_toggle()
-page.run()
+try:
+    page.run()
+except JobStoreUnavailableError as error:  # Redis away (SOFTMAX_LAB_REDIS): a sentence
+    show_unavailable(error)

@@ -174,7 +174,12 @@ def tf_progress(job) -> None:
     # Shown at once (a spinner would appear only after half a second), then a short wait
     # lets a warm worker's answer, about 0.1 s, replace it within this same run.
     st.info(
-        waiting_text(pool.tensorflow_loaded(job), job.seconds_running(), "TensorFlow is computing"),
+        waiting_text(
+            pool.tensorflow_loaded(job),
+            job.seconds_running(),
+            "TensorFlow is computing",
+            pool.keeps_tensorflow,
+        ),
         icon=":material/hourglass_top:",
     )
     if pool.wait(job, timeout=0.4):

@@ -213,6 +213,7 @@ def live(current) -> None:
                 worker_pool().tensorflow_loaded(current) if run_config.needs_tensorflow else True,
                 current.seconds_running(),
                 "Loading the data and building the models",
+                worker_pool().keeps_tensorflow,
             ),
             icon=":material/hourglass_top:",
         )

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 import urllib.request
@@ -211,6 +212,41 @@ class Stack:
     redis: RedisServer
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     """Every process but Redis, by name: ``server-s1``..., ``worker-1``..., ``nginx``."""
+    worker_env: dict[str, str] = field(default_factory=dict)
+    restarts: int = 0
+    """RQ workers started again after they died (see `supervise_workers`)."""
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        """Start (or start again) the RQ worker `name` (``worker-1``...), logging to its file."""
+        with (self.run / f"{name}.log").open("a") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", WORKER_MODULE, "--name", name],
+                cwd=ROOT,
+                env=self.worker_env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.processes[name] = process
+        return process
+
+    def supervise_workers(self, every: float = 0.5) -> threading.Thread:
+        """Start a thread that starts a dead RQ worker again (its job failed with it)."""
+
+        def watch() -> None:
+            while not self._stopping.wait(every):
+                for name, process in list(self.processes.items()):
+                    if name.startswith("worker-") and process.poll() is not None:
+                        if self._stopping.is_set():
+                            return
+                        self.start_worker(name)
+                        self.restarts += 1
+
+        thread = threading.Thread(target=watch, name="rq-worker-supervisor", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def server_pids(self) -> list[int]:
@@ -224,6 +260,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop nginx, the workers and the servers, then Redis."""
+        self._stopping.set()
         order = sorted(self.processes, key=lambda n: (n != "nginx", n))
         for name in order:
             with contextlib.suppress(OSError):
@@ -304,18 +341,12 @@ def start_stack(
                 )
             stack.server_urls.append(f"http://127.0.0.1:{server_port}")
         if workers and _module_exists(WORKER_MODULE):
+            stack.worker_env = env
             for i in range(workers):
-                with (run / f"worker-{i + 1}.log").open("w") as out:
-                    stack.processes[f"worker-{i + 1}"] = subprocess.Popen(
-                        [sys.executable, "-m", WORKER_MODULE],
-                        cwd=ROOT,
-                        env=env,
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-            log(f"{workers} RQ workers ({WORKER_MODULE})")
+                (run / f"worker-{i + 1}.log").write_text("")
+                stack.start_worker(f"worker-{i + 1}")
+            stack.supervise_workers()
+            log(f"{workers} RQ workers ({WORKER_MODULE}), started again if they die")
         elif workers:
             log(f"no RQ workers: {WORKER_MODULE} does not exist in this tree")
         for name, url in zip(stack.server_names, stack.server_urls, strict=True):
@@ -427,7 +458,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         while True:
             time.sleep(1.0)
-            gone = [n for n, p in stack.processes.items() if p.poll() is not None]
+            gone = [
+                n
+                for n, p in stack.processes.items()
+                if p.poll() is not None and not n.startswith("worker-")
+            ]
             if gone or stack.redis.process.poll() is not None:
                 print(f"serve: {', '.join(gone) or 'redis'} stopped; stopping the rest")
                 return 1

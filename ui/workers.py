@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Callable
 
 import streamlit as st
 
 from core.jobs.pool import Job, JobStatus, WorkerPool
+from core.jobs.rq_queue import REDIS_ENV, JobStoreUnavailableError, RedisJobQueue
 from core.jobs.tf_runtime import TENSORFLOW_WARM_UP
 
 
@@ -25,14 +25,44 @@ def session_gone_grace() -> float:
         return 60.0
 
 
-@st.cache_resource
-def worker_pool() -> WorkerPool:
-    """Return the server's one worker pool, created on first use.
+def worker_pool() -> WorkerPool | RedisJobQueue:
+    """Return the server's one job backend, created on first use.
 
-    The app creates it as the server's first page starts; its thread then imports
-    TensorFlow in one worker in the background (see `core.jobs.pool.WorkerPool`).
+    With ``SOFTMAX_LAB_REDIS`` set, a `core.jobs.rq_queue.RedisJobQueue`: jobs live in
+    Redis and RQ workers (`core.jobs.rq_worker`, on any machine) run them, so every
+    server shares them. Otherwise the server's own `core.jobs.pool.WorkerPool`, which
+    the app creates as the server's first page starts; its thread then imports
+    TensorFlow in its workers in the background. Both have the same methods.
+    ``worker_pool.clear()`` forgets the backends (tests).
     """
+    return _backend(os.environ.get(REDIS_ENV) or "")
+
+
+@st.cache_resource
+def _backend(redis_url: str) -> WorkerPool | RedisJobQueue:
+    # One per value of SOFTMAX_LAB_REDIS: a test that sets it does not replace the pool.
+    if redis_url:
+        return RedisJobQueue(redis_url)
     return WorkerPool(warm_task=TENSORFLOW_WARM_UP)
+
+
+worker_pool.clear = _backend.clear
+
+
+def show_unavailable(error: JobStoreUnavailableError) -> None:
+    """Say on the page that the job store cannot be reached (no traceback)."""
+    st.error(str(error), icon=":material/cloud_off:")
+
+
+def _safely(action: Callable) -> Callable:
+    # A button's callback: Redis away is a sentence on the page, not a traceback.
+    def call(*args) -> None:
+        try:
+            action(*args)
+        except JobStoreUnavailableError as error:
+            show_unavailable(error)
+
+    return call
 
 
 class _SessionLease:
@@ -88,14 +118,17 @@ def watch_job(job: Job, body: Callable[[Job], None], waiting: str) -> None:
 
     @st.fragment(run_every=0.5)
     def progress() -> None:
-        current = pool.get(job.id) or job
-        if current.status.finished:
-            st.rerun(scope="app")
-        position = pool.queue_position(current)
-        if position is not None:
-            st.info(f"All {waiting} are busy: you are number {position} in the queue.")
-            return
-        body(current)
+        try:
+            current = pool.get(job.id) or job
+            if current.status.finished:
+                st.rerun(scope="app")
+            position = pool.queue_position(current)
+            if position is not None:
+                st.info(f"All {waiting} are busy: you are number {position} in the queue.")
+                return
+            body(current)
+        except JobStoreUnavailableError as error:
+            show_unavailable(error)
 
     progress()
 
@@ -122,9 +155,13 @@ def start_job(key: str, task: str, params: dict, context: object = None, share: 
     """
     pool, owner = worker_pool(), session_owner()
     previous = st.session_state.get(key)
-    if previous:
-        pool.leave(previous["id"], owner)
-    job = pool.submit(task, params, owner=owner, share=share)
+    try:
+        if previous:
+            pool.leave(previous["id"], owner)
+        job = pool.submit(task, params, owner=owner, share=share)
+    except JobStoreUnavailableError as error:
+        show_unavailable(error)
+        return
     st.session_state[key] = {"id": job.id, "context": context}
 
 
@@ -181,7 +218,7 @@ def job_buttons(prefix: str, job: Job, key: str) -> None:
         column.button(
             label,
             key=f"{prefix}.{label.lower()}",
-            on_click=action,
+            on_click=_safely(action),
             args=arguments.get(label, (job.id,)),
             disabled=disabled,
             icon=icon,
@@ -208,7 +245,8 @@ def follow_address_run(key: str, context: Callable[[dict], object]) -> str | Non
 
     A reload keeps the address, not the session: the new session watches the
     run again. After a server restart the run is gone with the server's worker
-    processes, and the page must say so rather than show an empty status.
+    processes (a run held in Redis is not: the reload follows it), and the page
+    must say so rather than show an empty status; the backend gives the sentence.
 
     Parameters
     ----------
@@ -232,15 +270,7 @@ def follow_address_run(key: str, context: Callable[[dict], object]) -> str | Non
         st.session_state[key] = {"id": job.id, "context": context(job.params)}
         return None
     del st.query_params["run"]
-    if ours:
-        return "The training run this page showed has ended and is no longer kept. Start it again."
-    ago = round((time.time() - pool.started_at) / 60)
-    when = "less than a minute ago" if ago < 1 else f"{ago} min ago"
-    return (
-        f"The training run this page showed was lost: the server restarted {when}, "
-        "and runs live in its worker processes, which ended with it. "
-        "Press Start training to run it again."
-    )
+    return pool.lost_run_text(ours)
 
 
 def show_run_in_address(job: Job | None) -> None:

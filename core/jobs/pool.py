@@ -356,6 +356,7 @@ class WorkerPool:
         self.warm_task = warm_task
         self.niceness = default_worker_niceness() if niceness is None else niceness
         self.boot_id = secrets.token_hex(4)
+        self.keeps_tensorflow = True  # see `waiting_text`
         self.started_at = time.time()
         self._context = mp.get_context("spawn")
         self._lock = threading.RLock()
@@ -490,6 +491,27 @@ class WorkerPool:
         if boot != self.boot_id:
             return False, None
         return True, self.get(job_id)
+
+    def lost_run_text(self, ours: bool) -> str:
+        """Say why the run a page's address names is not here any more.
+
+        Parameters
+        ----------
+        ours : bool
+            `from_token` said the token is this pool's (the run ended and was released);
+            otherwise the server restarted since, and its runs ended with its workers.
+        """
+        if ours:
+            return (
+                "The training run this page showed has ended and is no longer kept. Start it again."
+            )
+        ago = round((time.time() - self.started_at) / 60)
+        when = "less than a minute ago" if ago < 1 else f"{ago} min ago"
+        return (
+            f"The training run this page showed was lost: the server restarted {when}, "
+            "and runs live in its worker processes, which ended with it. "
+            "Press Start training to run it again."
+        )
 
     def job_count(self) -> int:
         """Return how many jobs the pool holds (queued, running, and finished not released)."""
@@ -806,7 +828,9 @@ def _shut_down_at_exit(pool: weakref.ref[WorkerPool]) -> None:
         alive.shutdown()
 
 
-def waiting_text(tensorflow_loaded: bool | None, seconds: float, working: str) -> str:
+def waiting_text(
+    tensorflow_loaded: bool | None, seconds: float, working: str, stays_loaded: bool = True
+) -> str:
     """Say what a running job's worker is doing: starting TensorFlow, or `working`.
 
     Parameters
@@ -818,12 +842,20 @@ def waiting_text(tensorflow_loaded: bool | None, seconds: float, working: str) -
         How long the job has been running.
     working : str
         What the job does once TensorFlow is there (``"TensorFlow is computing"``).
+    stays_loaded : bool, optional
+        The backend's `keeps_tensorflow`: whether the worker keeps TensorFlow for the
+        next jobs (the local pool) or each job imports it anew (RQ workers).
 
     Returns
     -------
     str
         A sentence for the page.
     """
+    if tensorflow_loaded is False and not stays_loaded:
+        return (
+            f"A worker is starting TensorFlow: {seconds:.0f} s so far. Every job on "
+            "these shared workers starts it anew (5 to 15 s)."
+        )
     if tensorflow_loaded is False:
         return (
             f"A worker is starting TensorFlow: {seconds:.0f} s so far. It stays loaded, "
