@@ -12,6 +12,10 @@ def echo(params, ctx):
     return {"echo": params, "pid": os.getpid()}
 
 
+def niceness(params, ctx):
+    return {"pid": os.getpid(), "nice": os.nice(0)}
+
+
 def count(params, ctx):
     for i in range(params["n"]):
         ctx.checkpoint()

@@ -160,7 +160,8 @@ def start_job(key: str, task: str, params: dict, context: object = None, share: 
             pool.leave(previous["id"], owner)
         job = pool.submit(task, params, owner=owner, share=share)
     except JobStoreUnavailableError as error:
-        show_unavailable(error)
+        # A callback's own elements may not survive the rerun: the page shows it.
+        st.session_state[f"{key}.unavailable"] = str(error)
         return
     st.session_state[key] = {"id": job.id, "context": context}
 
@@ -171,6 +172,9 @@ def current_job(key: str) -> tuple[Job | None, object]:
     The first time the job is seen finished the session keeps it and tells the
     pool, which may then release its own copy.
     """
+    unavailable = st.session_state.pop(f"{key}.unavailable", None)
+    if unavailable:
+        st.error(unavailable, icon=":material/cloud_off:")
     remembered = st.session_state.get(key)
     if not remembered:
         return None, None
