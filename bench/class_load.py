@@ -62,11 +62,12 @@ BEFORE = "8900fad"
 """The commit before issue 11's work: its server is the baseline of the CPU bar."""
 THINK = (2.0, 4.0)
 """Seconds a student pauses between two changes (uniform)."""
-TRAININGS = (
-    "train?variant=C,D&epochs=400&seed=11",
-    "train?variant=C,D&epochs=400&seed=12",
-)
-"""Two trainings of different settings: long enough to outlast a measurement."""
+TRAINING = "train?variant=C,D&epochs=100&batch=8&seed={seed}"
+"""A training a student starts: two variants, small batches, 100 epochs."""
+TRAINING_HIDDEN = "512, 512, 512"
+"""Its hidden layers, wide enough that the run outlasts a measurement."""
+_SEEDS = iter(range(10_000, 20_000))
+"""Every training its own seed: an equal request would share (or replay) an earlier run."""
 
 Action = Callable[[StreamlitClient, random.Random], Awaitable[object]]
 
@@ -252,9 +253,10 @@ async def _student(
     await client.close()
 
 
-async def _trainer(url: str, page: str, rates: list[float], done: asyncio.Event) -> None:
+async def _trainer(url: str, rates: list[float], done: asyncio.Event) -> None:
     async with StreamlitClient(url, timeout=60) as client:
-        await client.open_page(page)
+        await client.open_page(TRAINING.format(seed=next(_SEEDS)))
+        await client.set_widget("tr.hidden", TRAINING_HIDDEN)
         await client.click("tr.start")
         while not done.is_set():
             await asyncio.sleep(2.0)
@@ -305,9 +307,7 @@ async def measure(
     """
     done = asyncio.Event()
     rates: list[list[float]] = [[] for _ in range(trainings)]
-    trainers = [
-        asyncio.create_task(_trainer(url, TRAININGS[i], rates[i], done)) for i in range(trainings)
-    ]
+    trainers = [asyncio.create_task(_trainer(url, rates[i], done)) for i in range(trainings)]
     if trainings:
         await asyncio.sleep(8.0)  # the runs get past loading their data and building models
     ready = asyncio.Barrier(students + 1)
@@ -384,9 +384,10 @@ async def queued_turn(url: str) -> float:
     comes when the first page stops its run.
     """
     pages = [StreamlitClient(url, timeout=120) for _ in range(3)]
-    for i, client in enumerate(pages):
+    for client in pages:
         await client.connect()
-        await client.open_page(f"train?variant=C,D&epochs=400&seed={2000 + i}")
+        await client.open_page(TRAINING.format(seed=next(_SEEDS)))
+        await client.set_widget("tr.hidden", TRAINING_HIDDEN)
         await client.click("tr.start")
     first, _, queued = pages
     await _until(first, lambda: "step" in _progress(first), 120)
@@ -561,7 +562,8 @@ async def same_preset(url: str, students: int) -> list[int]:
     clients = [StreamlitClient(url, timeout=60) for _ in range(students)]
     for client in clients:
         await client.connect()
-    await asyncio.gather(*(c.open_page("train?variant=C,D&epochs=300&seed=5") for c in clients))
+    preset = TRAINING.format(seed=next(_SEEDS))
+    await asyncio.gather(*(c.open_page(preset) for c in clients))
     await asyncio.gather(*(c.click("tr.start") for c in clients))
     counts = []
     for client in clients:
