@@ -148,7 +148,6 @@ with right:
 # job reruns the whole page, to show it.
 @st.fragment
 def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
-    st.subheader("Knobs")
     for row in (
         ("optimizer", "lr", "batch", "epochs"),
         ("scale", "init_scale", "hidden", "activation"),
@@ -167,7 +166,8 @@ def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
             f"The network: {NetworkSpec(inputs, settings.hidden, settings.activation).summary}"
         )
     job, _ = current_job(JOB)
-    if in_slot(key_result).button(
+    # Under the knobs on a laptop: drawn right there, not in a container of its own.
+    if (st if key_result is None else key_result).button(
         "Start training",
         key="tr.start",
         on_click=start_training,
@@ -180,6 +180,7 @@ def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
         write_link(PAGE, ts.SETTINGS, tr.current_values(ss))
 
 
+st.subheader("Knobs")
 knobs(mnist, shown)
 job, run_config = current_job(JOB)
 if job is not None and ss.get("tr.history") is None:
