@@ -54,6 +54,11 @@ key_result = key_result_slot()
 
 top = st.columns([2, 2, 3])
 control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))
+if ss["sm.mode"] == "multi":
+    # Outside the lesson below: a preset reruns the whole page, and a typed logit or a
+    # slider reruns the lesson without sending the presets again.
+    st.markdown("**Presets that teach**")
+    preset_buttons(sf.PRESETS, "sm", lambda key: sm.on_preset(ss, key))
 
 
 def logit_sliders(n: int) -> None:
@@ -75,8 +80,6 @@ def logit_sliders(n: int) -> None:
 
 
 def multi_class_controls() -> Any:
-    st.markdown("**Presets that teach**")
-    preset_buttons(sf.PRESETS, "sm", lambda key: sm.on_preset(ss, key))
     left, right = st.columns(2)
     with right:
         control(sm.PREFIX, "text", sf.CONTROLS["text"], on_change=sm.on_text, args=(ss,))
