@@ -111,7 +111,6 @@ def cancellation_growth() -> None:
 
 
 def bit_view_section() -> None:
-    st.header("A number, bit by bit", divider="gray")
     top = st.columns([2, 3])
     control(P, "x", CONTROLS["x"], top[0], on_change=st_fl.on_x, args=(ss,))
     control(P, "dtype", CONTROLS["dtype"], top[1], on_change=st_fl.on_dtype, args=(ss,))
@@ -150,12 +149,14 @@ def bit_view_section() -> None:
                 help=bit_view.BIT_HELP,
             )
     columns = tables.details_columns(bits)
-    in_slot(key_result).markdown(
+    (st if key_result is None else key_result).markdown(
         html_table(columns, label=f"The number in {dtype}", styles={dtype: tables.DETAILS_STYLES}),
         unsafe_allow_html=True,
     )
 
 
+# The centre changes only this part: it reruns alone, and keeps the URL up to date itself.
+@st.fragment
 def gaps() -> None:
     st.header("The gaps between numbers", divider="gray")
     dtype = ss["fl.dtype"]
@@ -196,6 +197,7 @@ def gaps() -> None:
             width="stretch",
             key="fl.chart.staircase",
         )
+    write_link(PAGE, SETTINGS, st_fl.current_values(ss))
 
 
 def limits() -> None:
@@ -250,8 +252,8 @@ def gallery() -> None:
         gallery_entry(cx.gallery_entry(key))
 
 
-# The number, its bits and the gaps around it: their controls rerun only this part, which
-# keeps the URL up to date itself. A new format clears the link's notices at the top:
+# The number, its bits and the gaps around it: their controls rerun only this part (the
+# centre only the gaps, which keep the URL). A new format clears the link's notices at the top:
 # then the whole page reruns.
 @st.fragment
 def number_and_gaps(notices: tuple) -> None:
@@ -259,11 +261,11 @@ def number_and_gaps(notices: tuple) -> None:
         st.rerun(scope="app")
     bit_view_section()
     gaps()
-    write_link(PAGE, SETTINGS, st_fl.current_values(ss))
 
 
 course_example()
 cancellation_growth()
+st.header("A number, bit by bit", divider="gray")
 number_and_gaps(tuple(ss.get("fl.notices", [])))
 limits()
 gallery()

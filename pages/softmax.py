@@ -1,5 +1,7 @@
 """Softmax & cross-entropy: naive against stable, four losses against the exact value."""
 
+from typing import Any
+
 import streamlit as st
 
 from core.jobs.pool import waiting_text
@@ -52,6 +54,11 @@ key_result = key_result_slot()
 
 top = st.columns([2, 2, 3])
 control(sm.PREFIX, "mode", sf.CONTROLS["mode"], top[0], on_change=sm.on_mode, args=(ss,))
+if ss["sm.mode"] == "multi":
+    # Outside the lesson below: a preset reruns the whole page, and a typed logit or a
+    # slider reruns the lesson without sending the presets again.
+    st.markdown("**Presets that teach**")
+    preset_buttons(sf.PRESETS, "sm", lambda key: sm.on_preset(ss, key))
 
 
 def logit_sliders(n: int) -> None:
@@ -72,9 +79,7 @@ def logit_sliders(n: int) -> None:
         )
 
 
-def multi_class_controls() -> float:
-    st.markdown("**Presets that teach**")
-    preset_buttons(sf.PRESETS, "sm", lambda key: sm.on_preset(ss, key))
+def multi_class_controls() -> Any:
     left, right = st.columns(2)
     with right:
         control(sm.PREFIX, "text", sf.CONTROLS["text"], on_change=sm.on_text, args=(ss,))
@@ -83,7 +88,6 @@ def multi_class_controls() -> float:
         n = len(ss["sm.logits"])
         c1, c2 = st.columns(2)
         c1.selectbox("True class y", range(n), key="sm.y", persist_state="session")
-        control(sm.PREFIX, "T", sf.CONTROLS["T"], c2)
     with left:
         c1, c2 = st.columns(2)
         control(sm.PREFIX, "n", sf.CONTROLS["n"], c1, on_change=sm.on_count, args=(ss,))
@@ -97,9 +101,7 @@ def multi_class_controls() -> float:
             persist_state="session",
         )
         logit_sliders(n)
-    r = ss["sm.range"]
-    bounds = {"min_value": -float(r), "max_value": float(r), "step": sm.SLIDER_STEPS[r]}
-    return control(sm.PREFIX, "c", sf.CONTROLS["c"], **bounds)
+    return c2
 
 
 def loss_metrics(losses, dtype_name: str, kind: str = "multi") -> None:
@@ -123,6 +125,17 @@ def show_messages(messages) -> None:
     show = {"error": st.error, "warning": st.warning, "info": st.info}
     for message in messages:
         show[message.level](message.text)
+
+
+def dtype_control() -> str:
+    return control(sm.PREFIX, "dtype", sf.CONTROLS["dtype"], top[1])
+
+
+def after_results(case: dict) -> None:
+    """Draw what follows a mode's results, the TensorFlow check of `case`, and keep the URL."""
+    keras_truth()
+    tf_check(case)
+    write_link(PAGE, sf.SETTINGS, sm.current_values(ss))
 
 
 def keras_truth() -> None:
@@ -186,10 +199,21 @@ def tf_progress(job) -> None:
         st.rerun(scope="app")
 
 
-def multi_class_page(dtype: str) -> dict:
-    shift = multi_class_controls()
+def multi_class_page() -> None:
+    multi_class_results(multi_class_controls())
+
+
+# The format, the temperature and the shift change only the results: they rerun this
+# part alone, not the presets, the logits and their sliders above.
+@st.fragment
+def multi_class_results(t_column: Any) -> None:
+    dtype = dtype_control()
+    control(sm.PREFIX, "T", sf.CONTROLS["T"], t_column)
+    r = ss["sm.range"]
+    bounds = {"min_value": -float(r), "max_value": float(r), "step": sm.SLIDER_STEPS[r]}
+    shift = control(sm.PREFIX, "c", sf.CONTROLS["c"], **bounds)
     y = ss["sm.y"]
-    report = rp.softmax_report(list(ss["sm.logits"]), y, dtype, ss["sm.T"], shift)
+    report = rp.softmax_report(ss["sm.logits"], y, dtype, ss["sm.T"], shift)
     with in_slot(key_result):
         if not presenting():
             # On a projector the question above says which class is true.
@@ -231,9 +255,17 @@ def multi_class_page(dtype: str) -> dict:
         width="stretch",
         key="sm.chart.grad",
     )
-    with st.expander("The formulas with your numbers", icon=":material/function:"):
-        for formula in softmax_formulas(report):
-            st.latex(formula)
+    # Built only when open: a collapsed expander would still build and send its formulas.
+    formulas = st.expander(
+        "The formulas with your numbers",
+        icon=":material/function:",
+        key="sm.formulas",
+        on_change="rerun",
+    )
+    if formulas.open:
+        with formulas:
+            for formula in softmax_formulas(report):
+                st.latex(formula)
     # Built only when asked for: a collapsed expander would still build and send it.
     if control(sm.PREFIX, "breakdown", sf.CONTROLS["breakdown"]):
         st.plotly_chart(
@@ -250,10 +282,11 @@ def multi_class_page(dtype: str) -> dict:
             "The naive softmax is exact enough until the largest logit passes log(max) of the "
             "format; then exp overflows and every probability is nan. The stable one never moves."
         )
-    return {"mode": "multi", "z": [float(v) for v in report.logits], "y": y, "dtype": dtype}
+    after_results({"mode": "multi", "z": [float(v) for v in report.logits], "y": y, "dtype": dtype})
 
 
-def binary_page(dtype: str) -> dict:
+def binary_page() -> None:
+    dtype = dtype_control()
     left, right = st.columns(2)
     z = left.number_input(
         "Logit z",
@@ -292,10 +325,11 @@ def binary_page(dtype: str) -> dict:
         "Naive: −y log σ(z) − (1 − y) log(1 − σ(z)). From logits: "
         "max(z, 0) − z·y + log1p(exp(−|z|)), which never forms σ(z)."
     )
-    return {"mode": "binary", "z": [float(report.z)], "y": y, "dtype": dtype}
+    after_results({"mode": "binary", "z": [float(report.z)], "y": y, "dtype": dtype})
 
 
-def multilabel_page(dtype: str) -> dict:
+def multilabel_page() -> None:
+    dtype = dtype_control()
     control(sm.PREFIX, "names_text", sf.CONTROLS["names_text"], on_change=sm.on_names, args=(ss,))
     if ss.get("sm.names_error"):
         st.error(ss["sm.names_error"], icon=":material/error:")
@@ -348,7 +382,7 @@ def multilabel_page(dtype: str) -> dict:
     )
     st.caption(report.sum_text)
     z = [float(v) for v in report.logits]
-    return {"mode": "multilabel", "z": z, "labels": list(report.labels), "dtype": dtype}
+    after_results({"mode": "multilabel", "z": z, "labels": list(report.labels), "dtype": dtype})
 
 
 pages = {"multi": multi_class_page, "binary": binary_page, "multilabel": multilabel_page}
@@ -367,11 +401,7 @@ def above_lesson() -> tuple:
 def lesson(shown: tuple) -> None:
     if above_lesson() != shown:
         st.rerun(scope="app")
-    dtype = control(sm.PREFIX, "dtype", sf.CONTROLS["dtype"], top[1])
-    case = pages[ss["sm.mode"]](dtype)
-    keras_truth()
-    tf_check(case)
-    write_link(PAGE, sf.SETTINGS, sm.current_values(ss))
+    pages[ss["sm.mode"]]()
 
 
 lesson(above_lesson())

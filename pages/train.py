@@ -147,7 +147,6 @@ with right:
 # The knobs rerun only this part, which keeps the URL up to date itself.
 @st.fragment
 def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
-    st.subheader("Knobs")
     for row in (
         ("optimizer", "lr", "batch", "epochs"),
         ("scale", "init_scale", "hidden", "activation"),
@@ -175,9 +174,11 @@ def knobs(mnist: tuple[data.Dataset, str] | None, shown: data.Dataset) -> None:
         st.rerun(scope="app")
 
 
+st.subheader("Knobs")
 knobs(mnist, shown)
 job, run_config = current_job(JOB)
-in_slot(key_result).button(
+# Under the knobs on a laptop: drawn right there, not in a container of its own.
+(st if key_result is None else key_result).button(
     "Start training",
     key="tr.start",
     on_click=start_training,

@@ -9,6 +9,7 @@ show, and none is shown unless the values show it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -239,13 +240,13 @@ def measured_losses(
 
 
 def softmax_report(
-    z: list[float], y: int, dtype_name: str, temperature: float = 1.0, shift: float = 0.0
+    z: Sequence[float], y: int, dtype_name: str, temperature: float = 1.0, shift: float = 0.0
 ) -> SoftmaxReport:
     """Compute everything the multi-class page shows.
 
     Parameters
     ----------
-    z : list of float
+    z : sequence of float
         Logits as typed.
     y : int
         True class.
@@ -261,7 +262,24 @@ def softmax_report(
     SoftmaxReport
         Values, errors, losses and explanations. A logit beyond the format is
         stored as ``±inf`` and handled as such: ``-inf`` is probability 0.
+
+    Notes
+    -----
+    The last 256 reports are kept, by the exact bits of every input (so ``-0.0``
+    and ``0.0`` stay apart): a page that reruns with the same logits, such as a
+    student going back to a format or a temperature, does not compute the exact
+    reference again. The report is shared: read it, never change it.
     """
+    key = tuple(float(v).hex() for v in z)
+    return _softmax_report(key, int(y), dtype_name, float(temperature).hex(), float(shift).hex())
+
+
+@lru_cache(maxsize=256)
+def _softmax_report(
+    key: tuple[str, ...], y: int, dtype_name: str, temperature_hex: str, shift_hex: str
+) -> SoftmaxReport:
+    z = [float.fromhex(v) for v in key]
+    temperature, shift = float.fromhex(temperature_hex), float.fromhex(shift_hex)
     dtype = as_dtype(dtype_name)
     logits = effective_logits(z, dtype, temperature, shift)
     # The shifted logits the page shows are the ones the stable softmax uses (one helper).
