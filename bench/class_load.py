@@ -476,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", default=BEFORE, help="commit measured as the baseline")
     parser.add_argument("--no-before", action="store_true")
     parser.add_argument("--no-replicas", action="store_true")
+    parser.add_argument("--no-pool", action="store_true", help="skip the pool-of-1 setting")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
@@ -514,6 +515,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         if not args.no_browser:
             confirm_in_browser(url, args.seconds, log, results)
+    if not args.no_pool:
+        # Should the pool shrink on 2 cores? The same class, asking for 2 trainings, on a
+        # pool of one worker (the second run waits in the queue).
+        with local_server({**env, "SOFTMAX_LAB_WORKERS": "1"}) as (url, pid):
+            asyncio.run(warm_up(url))
+            results["pool of 1", 30, 2] = run_setting(
+                measure(
+                    url,
+                    30,
+                    label="this commit, pool of 1 worker",
+                    server_pids=[pid],
+                    trainings=2,
+                    seconds=args.seconds,
+                ),
+                log,
+            )
     if not args.no_before:
         with app_at(args.before) as folder, local_server(env, cwd=folder) as (url, pid):
             asyncio.run(warm_up(url))
@@ -528,6 +545,17 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                     log,
                 )
+            results["before", 30, 2] = run_setting(
+                measure(
+                    url,
+                    30,
+                    label=f"before ({args.before})",
+                    server_pids=[pid],
+                    trainings=2,
+                    seconds=args.seconds,
+                ),
+                log,
+            )
     if not args.no_replicas:
         results.update(compare_replicas(args.seconds, log))
     summary = conclusions(results, shared)
@@ -656,6 +684,14 @@ def conclusions(results: dict, shared: list[int]) -> list[str]:
         lines.append(
             f"- 30 students with 2 trainings: p95 {s.p95 * 1e3:.0f} ms (bar 500), "
             f"p99 {s.p99 * 1e3:.0f} ms (bar 1000), {len(loaded.errors)} errors."
+        )
+    small = results.get(("pool of 1", 30, 2))
+    if loaded and small:
+        lines.append(
+            f"- 30 students asking for 2 trainings on a pool of 1 worker: p95 "
+            f"{small.summary.p95 * 1e3:.0f} ms and {sum(small.samples_per_s):,.0f} samples/s, "
+            f"against {loaded.summary.p95 * 1e3:.0f} ms and "
+            f"{sum(loaded.samples_per_s):,.0f} samples/s on 2 workers."
         )
     one, two = results.get(("nginx + 1", 60, 0)), results.get(("nginx + 2", 60, 0))
     if one and two:
