@@ -237,7 +237,9 @@ def live(current) -> None:
     peaks = {k: downsample(v.peaks, reduce="max") for k, v in history.variants.items()}
     broke = {k: len(v.losses) if v.diverged else None for k, v in history.variants.items()}
     same = coinciding_curves(history)
-    a, b = st.columns(2)
+    # Three or four variants' legends sit beside the plot: in half a page that left the
+    # plot a sliver, so the two charts then take the page's width, one under the other.
+    a, b = st.columns(2) if len(names) <= 2 else (st.container(), st.container())
     a.plotly_chart(
         figures.training_loss_chart(
             losses, broke, names, style, {p.under: p.over for p in same["loss"]}
