@@ -402,6 +402,59 @@ async def queued_turn(url: str) -> float:
     return started - turn
 
 
+async def cpu_per_control(url: str, pid: int, repeats: int = 40) -> dict[str, tuple[float, float]]:
+    """Return each control's server CPU (ms) and messages per change, one session at a time.
+
+    Parameters
+    ----------
+    url : str
+        A server nobody else uses meanwhile.
+    pid : int
+        Its process.
+    repeats : int
+        Changes measured per control, after three unmeasured ones.
+
+    Returns
+    -------
+    dict
+        ``{control: (cpu_ms, messages)}``, per change.
+    """
+    found = {}
+    for page, actions in ACTIONS.items():
+        for name, action in actions:
+            rng = random.Random(1)
+            async with StreamlitClient(url, timeout=60) as client:
+                await client.open_page(page)
+                if page == "draw":
+                    await _draw(client, rng)
+                for _ in range(3):
+                    await action(client, rng)
+                start, messages = process_cpu_seconds(pid), 0
+                for _ in range(repeats):
+                    messages += (await action(client, rng)).messages
+                cpu = process_cpu_seconds(pid) - start
+                found[name] = (1e3 * cpu / repeats, messages / repeats)
+    return found
+
+
+def control_table(now: dict, before: dict, before_label: str) -> list[str]:
+    """Return a table of CPU per change by control, this commit against `before`."""
+    lines = [
+        "",
+        f"Server CPU per change, one session at a time ({before_label} against this commit):",
+        "",
+        "| control | before ms | now ms | now / before | messages before | messages now |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (cpu, messages) in now.items():
+        old_cpu, old_messages = before.get(name, (float("nan"), float("nan")))
+        lines.append(
+            f"| {name} | {old_cpu:.1f} | {cpu:.1f} | {cpu / old_cpu:.2f} | "
+            f"{old_messages:.0f} | {messages:.0f} |"
+        )
+    return lines
+
+
 # ----- the servers measured -----
 
 
@@ -491,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
     with local_server(env) as (url, pid):
         asyncio.run(warm_up(url))
+        controls_now = asyncio.run(cpu_per_control(url, pid))
         for trainings in (0, 2):
             for n in args.students:
                 results["one", n, trainings] = run_setting(
@@ -534,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_before:
         with app_at(args.before) as folder, local_server(env, cwd=folder) as (url, pid):
             asyncio.run(warm_up(url))
+            controls_before = asyncio.run(cpu_per_control(url, pid))
+            for line in [*control_table(controls_now, controls_before, args.before), "", HEADER]:
+                log(line)
             for n in (10, 30):
                 results["before", n, 0] = run_setting(
                     measure(
