@@ -62,12 +62,16 @@ def child_pids(pid: int) -> list[int]:
 
 
 class Server:
-    """A streamlit server process on a free local port."""
+    """A streamlit server process on a free local port, or on `port` (a restarted server).
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
+    A server started on the port of an earlier one appends to the same log.
+    """
+
+    def __init__(self, env: dict[str, str] | None = None, port: int | None = None) -> None:
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (ROOT / "test-artifacts" / f"server-{self.port}.log").open("w")
+        SHOTS.mkdir(parents=True, exist_ok=True)  # a test may start its own server first
+        self.log = (ROOT / "test-artifacts" / f"server-{self.port}.log").open("a" if port else "w")
         self.process = subprocess.Popen(
             [
                 sys.executable,
