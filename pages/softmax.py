@@ -157,7 +157,7 @@ def tf_check(case: dict) -> None:
     if job is None:
         return
     if not job.status.finished:
-        watch_job(job, tf_progress, "TensorFlow workers")
+        watch_job(job, tf_progress, "TensorFlow workers", TF_JOB)
         return
     if job.error:
         st.error(f"The TensorFlow check failed: {job.error}. Try again.")

@@ -329,7 +329,7 @@ def results(current) -> None:
 
 if job is not None:
     with in_slot(key_result):
-        watch_job(job, live, "training workers")
+        watch_job(job, live, "training workers", JOB)
     results(job)
 
 weights_upload("Upload weights saved earlier (.npz)", "tr.weights_file")

@@ -91,7 +91,7 @@ def session_owner() -> str:
     return _session_lease(owner).owner
 
 
-def watch_job(job: Job, body: Callable[[Job], None], waiting: str) -> None:
+def watch_job(job: Job, body: Callable[[Job], None], waiting: str, key: str) -> None:
     """Show a job's progress, live while it runs, then rerun the page once it ends.
 
     The one waiting area of every page that hands work to a worker: while the job
@@ -110,6 +110,9 @@ def watch_job(job: Job, body: Callable[[Job], None], waiting: str) -> None:
     waiting : str
         What the student waits for, for the queue message ("TensorFlow
         workers", "training workers").
+    key : str
+        The session key under which the page remembers the job: a queued
+        student may leave the queue.
     """
     if job.status.finished:
         body(job)
@@ -125,6 +128,13 @@ def watch_job(job: Job, body: Callable[[Job], None], waiting: str) -> None:
             position = pool.queue_position(current)
             if position is not None:
                 st.info(f"All {waiting} are busy: you are number {position} in the queue.")
+                st.button(
+                    "Leave the queue",
+                    key=f"{key}.leave_queue",
+                    icon=":material/logout:",
+                    on_click=_safely(_stop_watching),
+                    args=(key, job.id),
+                )
                 return
             body(current)
         except JobStoreUnavailableError as error:

@@ -74,6 +74,25 @@ PRESETS: tuple[Preset, ...] = (
 )
 
 
+HIDDEN_LINK_CHARS = 64
+"""The longest ``hidden`` a link may carry: a few layers of at most 512 units."""
+
+
+def _hidden_text(sizes: tuple[int, ...]) -> str:
+    # No hidden layer is a network too (softmax regression); an empty value would read
+    # back as no value at all.
+    return ",".join(str(n) for n in sizes) or "none"
+
+
+def _parse_hidden_link(text: str, values: Values) -> tuple[int, ...]:
+    if text.strip().lower() == "none":
+        return ()
+    sizes = parse_hidden(text) if len(text) <= HIDDEN_LINK_CHARS else ()
+    if not sizes:
+        raise ValueError("choose hidden sizes such as 25,15 (or none)")
+    return sizes
+
+
 def _parse_variants(text: str, values: Values) -> tuple[str, ...]:
     keys = tuple(dict.fromkeys(k.strip().upper() for k in text.split(",") if k.strip()))
     if not keys or any(k not in VARIANTS for k in keys):
@@ -101,6 +120,18 @@ SETTINGS = SettingsTable(
         Setting("epochs", "epochs", TrainConfig.epochs, integer(1, 100)),
         Setting("seed", "seed", TrainConfig.seed, integer(0, 2**31 - 1)),
         Setting("scale", "scale", TrainConfig.scale, choice(("max", "raw"))),
+        Setting("optimizer", "optimizer", TrainConfig.optimizer, choice(("adam", "sgd"))),
+        # The network's shape too: a reload, or a run lost in a server restart, must start
+        # the run the student had set up, not the course's default network.
+        Setting(
+            "hidden",
+            "hidden",
+            TrainConfig.hidden,
+            _parse_hidden_link,
+            _hidden_text,
+            _hidden_text,
+        ),
+        Setting("activation", "activation", TrainConfig.activation, choice(ACTIVATIONS)),
         # The "push the logits" preset's large initial weights: without them a link
         # to the preset's setup would not break B.
         Setting(
@@ -112,8 +143,8 @@ SETTINGS = SettingsTable(
         ),
     )
 )
-"""The train page's URL:
-``variant``, ``data``, ``lr``, ``batch``, ``epochs``, ``seed``, ``scale``, ``init``."""
+"""The train page's URL: ``variant``, ``data``, ``lr``, ``batch``, ``epochs``, ``seed``,
+``scale``, ``optimizer``, ``hidden``, ``activation``, ``init``."""
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:

@@ -121,12 +121,14 @@ def current_config(
 
 def current_values(state: Mapping[str, Any]) -> dict[str, Any]:
     """Return the page's shareable settings as they stand, for its URL."""
+    special = {
+        "variants": lambda: tuple(state[key("variants")]) or ("C",),
+        "hidden": lambda: ts.parse_hidden(state[key("hidden")]),
+    }
     return {
-        setting.name: (
-            tuple(state[key("variants")]) or ("C",)
-            if setting.name == "variants"
-            else state[key(_SESSION_KEYS[setting.name])]
-        )
+        setting.name: special[setting.name]()
+        if setting.name in special
+        else state[key(_SESSION_KEYS[setting.name])]
         for setting in ts.SETTINGS.settings
     }
 

@@ -377,3 +377,16 @@ def test_a_reload_follows_the_run_the_address_names():
     assert "Same run as 1 classmate" in texts(again.caption)
     for page in (at, again):
         page.button(key="tr.stop").click().run()
+
+
+def test_a_queued_student_can_leave_the_queue():
+    busy = [start_long_run() for _ in range(worker_pool().max_workers)]
+    for at in busy:
+        run_until(at, lambda a: progress_text(a).startswith("running"))
+    queued = start_long_run()
+    run_until(queued, lambda a: "you are number 1 in the queue" in texts(a.info))
+    job = worker_pool().get(queued.session_state["tr.job"]["id"])
+    queued.button(key="tr.job.leave_queue").click().run()
+    run_until(queued, lambda a: "Training was stopped" in texts(a.warning))
+    assert job.status.value == "stopped"
+    assert not queued.button(key="tr.start").disabled

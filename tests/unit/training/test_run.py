@@ -107,7 +107,16 @@ def test_to_params_round_trips_including_through_lists():
 def test_defaults_make_an_empty_query():
     assert parse_train_query({}) == (TrainConfig(), [])
     assert train_query(TrainConfig()) == {}
-    assert train_query(dataclasses.replace(TrainConfig(), hidden=(8,))) == {}
+    # The network's shape travels too (issue 11): a reload, or a run lost in a server
+    # restart, starts the network the student set up.
+    wide = dataclasses.replace(TrainConfig(), hidden=(512, 512, 512), activation="tanh")
+    assert train_query(wide) == {"hidden": "512,512,512", "activation": "tanh"}
+    assert parse_train_query(train_query(wide)) == (wide, [])
+    sgd = dataclasses.replace(TrainConfig(), optimizer="sgd")
+    assert parse_train_query(train_query(sgd)) == (sgd, [])
+    values, notices = parse_train_query({"hidden": "0,abc", "activation": "<b>"})
+    assert values.hidden == TrainConfig().hidden and values.activation == "relu"
+    assert len(notices) == 2
     # The initial weight scale travels (issue 10, item 20): the "push the logits" preset's
     # large weights are what break B, and the home page links to that setup.
     assert train_query(dataclasses.replace(TrainConfig(), init_scale=3.0)) == {"init": "3"}
@@ -200,7 +209,9 @@ def test_several_bad_values_give_one_notice_each_and_keep_the_good_ones():
 
 
 def test_unknown_parameters_are_ignored():
-    assert parse_train_query({"present": "1", "hidden": "999"}) == (TrainConfig(), [])
+    assert parse_train_query({"present": "1", "width": "999"}) == (TrainConfig(), [])
+    assert parse_train_query({"hidden": "99"}) == (TrainConfig(hidden=(99,)), [])
+    assert parse_train_query({"hidden": "none"}) == (TrainConfig(hidden=()), [])
 
 
 def test_repeated_values_use_the_last():

@@ -253,6 +253,9 @@ def test_current_values_are_the_shareable_settings():
         "epochs": 20,
         "seed": 0,
         "scale": "raw",
+        "optimizer": "adam",
+        "hidden": (25, 15),
+        "activation": "relu",
         "init_scale": 2.0,
     }
     # The preset's large initial weights travel too: they are what break B.
