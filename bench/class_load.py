@@ -507,7 +507,8 @@ def browser_latencies(url: str, pages: int, seconds: float) -> list[float]:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             for page in tabs:
-                first = f"{rng.uniform(-20, 20):.3f}"
+                # As the table writes it: the shortest decimal, no trailing zeros.
+                first = str(round(rng.uniform(-20, 20), 3))
                 box = page.get_by_label("Type or paste logits", exact=True)
                 box.fill(f"{first}, 1.25, -2.5")
                 started = time.monotonic()
