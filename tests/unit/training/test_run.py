@@ -449,6 +449,38 @@ def all_four(pool):
     return config, run(pool, config, timeout=180)
 
 
+def _learned(job):
+    """Every loss, logit peak, accuracy and final weight a run produced, per variant.
+
+    Steps come in chunks sized by the clock, so the values are compared step by step,
+    not chunk by chunk.
+    """
+    return {
+        key: (
+            [v for e in of_type(job, "steps", key) for v in e["losses"]],
+            [v for e in of_type(job, "steps", key) for v in e["peaks"]],
+            [(e["train_accuracy"], e["test_accuracy"]) for e in of_type(job, "epoch", key)],
+            [(w.tobytes(), b.tobytes()) for w, b in outcome["weights"]],
+        )
+        for key, outcome in job.result["variants"].items()
+    }
+
+
+def test_equal_settings_train_bit_for_bit_the_same_in_any_worker(pool, all_four):
+    # What sharing a run rests on: a request equal to a run gets exactly that run's
+    # numbers, whichever worker process (warm, or new) would have trained it.
+    config, first = all_four
+    again = run(pool, config)
+    other = WorkerPool(max_workers=1)
+    try:
+        fresh = run(other, config, timeout=180)
+    finally:
+        other.shutdown()
+    for job in (again, fresh):
+        assert job.status is JobStatus.DONE, job.error
+        assert _learned(job) == _learned(first)
+
+
 def test_all_four_variants_train_side_by_side(all_four):
     config, job = all_four
     assert job.status is JobStatus.DONE, job.error
