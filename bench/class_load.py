@@ -262,10 +262,9 @@ async def _trainer(url: str, rates: list[float], done: asyncio.Event) -> None:
             await asyncio.sleep(2.0)
             for fragment in list(client.auto_reruns):
                 await client.rerun_fragment(fragment, auto=True)
-            for node in client.elements("progress"):
-                found = re.search(r"([\d,]+) samples/s", node.value.text)
-                if found:
-                    rates.append(float(found.group(1).replace(",", "")))
+            found = re.search(r"([\d,]+) samples/s", _progress(client))
+            if found:
+                rates.append(float(found.group(1).replace(",", "")))
         with contextlib.suppress(Exception):
             await client.click("tr.stop")
 

@@ -10,13 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-# Plotly imports pandas lazily, the first time a figure is built, and then looks it up
-# in sys.modules without waiting for it: on a server that just started, a class opening
-# pages at once had one thread read the half-imported pandas of another ("partially
-# initialized module 'pandas' has no attribute 'Series'"), and that page broke. Imported
-# here, it is whole before any page can build a figure.
-import pandas  # noqa: F401
 import plotly.graph_objects as go
 
 # Okabe-Ito, as in .streamlit/config.toml.

@@ -101,7 +101,6 @@ url_notices(ss.get("tr.notices", []))
 lost = follow_address_run(JOB, TrainConfig.from_params)
 if lost:
     ss["tr.lost"] = lost
-    tr.on_started(ss)
 if ss.get("tr.lost"):
     st.warning(ss["tr.lost"], icon=":material/cloud_off:")
 predict_first("pages/train.py", tr.apply_settings)

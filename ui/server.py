@@ -25,15 +25,23 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 
 
+LAZY_IMPORTS = ("pandas",)
+"""Libraries that others import only when first used: Plotly imports pandas when it
+builds its first figure, and then looks it up in ``sys.modules`` without waiting for a
+thread that is still importing it."""
+
+
 def import_app_modules() -> list[str]:
-    """Import every module of the `core` and `ui` packages; return their names.
+    """Import every module of the `core` and `ui` packages, and `LAZY_IMPORTS`.
 
     Returns
     -------
     list of str
         The modules imported, in the order walked.
     """
-    names = []
+    names = list(LAZY_IMPORTS)
+    for name in LAZY_IMPORTS:
+        importlib.import_module(name)
     for package in ("core", "ui"):
         for module in pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}."):
             if module.name != __name__:
