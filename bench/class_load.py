@@ -58,6 +58,8 @@ from bench.students import (  # noqa: E402
     process_cpu_seconds,
 )
 
+TRIVIAL_PAGE = "bench/trivial_page.py"
+"""A page of one slider and one line of text: Streamlit's own cost of a rerun."""
 BEFORE = "8900fad"
 """The commit before issue 11's work: its server is the baseline of the CPU bar."""
 THINK = (2.0, 4.0)
@@ -436,6 +438,34 @@ async def cpu_per_control(url: str, pid: int, repeats: int = 40) -> dict[str, tu
     return found
 
 
+async def floor_cpu(url: str, pid: int, repeats: int = 40) -> float:
+    """Return the server CPU (ms) per change of the slider on `TRIVIAL_PAGE`'s server.
+
+    Parameters
+    ----------
+    url : str
+        A server of `TRIVIAL_PAGE` nobody else uses meanwhile.
+    pid : int
+        Its process.
+    repeats : int
+        Changes measured, after three unmeasured ones.
+
+    Returns
+    -------
+    float
+        Milliseconds per change: what Streamlit spends on any rerun, the floor under
+        every control of the app.
+    """
+    async with StreamlitClient(url, timeout=60) as client:
+        await client.open_page("")
+        for i in range(3):
+            await client.set_widget("x", float(i))
+        start = process_cpu_seconds(pid)
+        for i in range(repeats):
+            await client.set_widget("x", 3.0 + (i % 7))
+        return 1e3 * (process_cpu_seconds(pid) - start) / repeats
+
+
 def control_table(now: dict, before: dict, before_label: str) -> list[str]:
     """Return a table of CPU per change by control, this commit against `before`."""
     lines = [
@@ -540,8 +570,14 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(line)
 
     log(HEADER)
-    results: dict[tuple[str, int, int], LoadResult] = {}
+    results: dict = {}
     env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
+    with local_server(env, script=TRIVIAL_PAGE) as (url, pid):
+        results["floor"] = asyncio.run(floor_cpu(url, pid))
+    log(
+        f"Streamlit's own cost of a rerun: {results['floor']:.1f} ms of server CPU per change "
+        f"of the slider of {TRIVIAL_PAGE} (one slider, one line of text)."
+    )
     with local_server(env) as (url, pid):
         asyncio.run(warm_up(url))
         controls_now = asyncio.run(cpu_per_control(url, pid))
@@ -735,6 +771,15 @@ def conclusions(results: dict, shared: list[int]) -> list[str]:
             f"- Server CPU per interaction at 30 students: {now.cpu_ms_per_interaction:.1f} ms, "
             f"against {before.cpu_ms_per_interaction:.1f} ms before: {ratio:.2f}x (bar: 0.33x)."
         )
+        floor = results.get("floor")
+        if floor is not None:
+            bar = before.cpu_ms_per_interaction / 3
+            lines.append(
+                f"- A rerun of a page of one slider costs {floor:.1f} ms: "
+                f"{floor / before.cpu_ms_per_interaction:.2f}x of the figure before. The bar "
+                f"({bar:.1f} ms) leaves {bar - floor:.1f} ms per change for everything a page "
+                "of the app draws and computes beyond that."
+            )
     loaded = results.get(("one", 30, 2))
     if loaded:
         s = loaded.summary

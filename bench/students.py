@@ -355,7 +355,9 @@ SCENARIOS: dict[str, Callable[[int, float], Scenario]] = {
 
 
 @contextlib.contextmanager
-def local_server(env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[tuple[str, int]]:
+def local_server(
+    env: dict[str, str] | None = None, cwd: Path = ROOT, script: str | None = None
+) -> Iterator[tuple[str, int]]:
     """Start ``streamlit run app.py`` on a free local port; yield its URL and pid.
 
     Parameters
@@ -364,12 +366,20 @@ def local_server(env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterato
         Environment variables for the server beyond this process's own.
     cwd : pathlib.Path, optional
         The app's folder (another commit's work tree, say); this one by default.
+    script : str, optional
+        Another script to serve instead of the app, relative to `cwd` (such as
+        ``bench/trivial_page.py``), with the app's Streamlit configuration.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     # A commit from before ui.server existed starts the way it did then.
-    app = ["ui.server"] if (cwd / "ui" / "server.py").exists() else ["streamlit", "run", "app.py"]
+    if script is not None:
+        app = ["streamlit", "run", script]
+    elif (cwd / "ui" / "server.py").exists():
+        app = ["ui.server"]
+    else:
+        app = ["streamlit", "run", "app.py"]
     command = [sys.executable, "-m", *app, "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(

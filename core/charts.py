@@ -69,6 +69,57 @@ def _axis(spec: dict, style: ChartStyle) -> dict:
     }
 
 
+class SpecFigure(go.Figure):
+    """A Plotly figure kept as the JSON spec it was built from, until its objects are read.
+
+    Streamlit sends any figure as ``to_dict()``. Plotly's own `Figure` first deep-copies
+    the spec into trace and layout objects and ``to_dict()`` copies them back, about a
+    millisecond for the number line, on every rerun of a live control. This figure hands
+    Streamlit its spec as it is; reading `data` or `layout`, or any other use of Plotly's
+    objects, builds the Plotly figure once, and from then on it is that figure.
+
+    Parameters
+    ----------
+    spec : dict
+        ``{"data": [...], "layout": {...}}``, as Plotly's JSON schema has it.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        # No Figure.__init__: building Plotly's objects is what this class puts off.
+        self._spec = spec
+        self._plotly: go.Figure | None = None
+
+    def _built(self) -> go.Figure:
+        if self._plotly is None:
+            self._plotly = go.Figure(self._spec, _validate=False)
+        return self._plotly
+
+    def __getattr__(self, name: str):
+        # Only attributes missing from this object land here: Plotly's own internals,
+        # which the methods this class inherits read from the built figure.
+        if name in ("_spec", "_plotly"):
+            raise AttributeError(name)
+        return getattr(self._built(), name)
+
+    @property
+    def data(self):
+        """The traces, as Plotly's objects."""
+        return self._built().data
+
+    @property
+    def layout(self):
+        """The layout, as Plotly's object."""
+        return self._built().layout
+
+    def to_dict(self) -> dict:
+        """Return the spec (not a copy) or, once Plotly's objects exist, theirs."""
+        return self._spec if self._plotly is None else self._plotly.to_dict()
+
+    def to_plotly_json(self) -> dict:
+        """Return the same as `to_dict`."""
+        return self.to_dict()
+
+
 def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Figure:
     """Return a figure from trace specs, in the style's sizes, without validation.
 
@@ -96,7 +147,7 @@ def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Fi
         The figure.
     """
     # Validation costs about 20 ms a figure, too slow for a live slider; the
-    # specs are validated once, in the unit tests, instead.
+    # specs are validated once, in the unit tests, instead (SpecFigure).
     axes = {name: _axis(layout.pop(name, {}), style) for name in ("xaxis", "yaxis")}
     names = [str(t.get("name", "")) for t in traces if t.get("showlegend", True)]
     below = legend_rows(names, style) <= LEGEND_BELOW_ROWS
@@ -116,7 +167,7 @@ def figure(traces: list[dict], style: ChartStyle, title: str, **layout) -> go.Fi
             **layout,
         },
     }
-    return go.Figure(spec, _validate=False)
+    return SpecFigure(spec)
 
 
 def decade_step(low: float, high: float, max_ticks: int = 8) -> int:

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.class_load import drawing_json, page_of, runs_started
+from bench.class_load import (
+    Interaction,
+    LoadResult,
+    conclusions,
+    drawing_json,
+    page_of,
+    runs_started,
+)
 
 
 def test_one_student_in_five_trains_and_the_rest_share_three_pages():
@@ -31,3 +38,23 @@ def test_a_drawing_is_the_canvas_value_a_browser_sends():
     image = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("L"))
     assert image.shape == (280, 280)
     assert 0 < (image < 128).mean() < 0.2  # a stroke, not an empty or black canvas
+
+
+def _result(label: str, cpu_seconds: float, interactions: int) -> LoadResult:
+    done = [Interaction("softmax", "sm.T", 0.0, 0.01)] * interactions
+    return LoadResult(label, 30, 0, 25.0, done, [], cpu_seconds)
+
+
+def test_the_cpu_bar_and_the_floor_under_it_are_judged_on_the_same_before():
+    results = {
+        ("before", 30, 0): _result("before", 1.8, 100),  # 18 ms per interaction
+        ("one", 30, 0): _result("now", 0.9, 100),  # 9 ms
+        "floor": 3.0,
+    }
+    lines = conclusions(results, [29] * 30)
+    assert "9.0 ms, against 18.0 ms before: 0.50x (bar: 0.33x)" in lines[1]
+    assert lines[2] == (
+        "- A rerun of a page of one slider costs 3.0 ms: 0.17x of the figure before. The bar "
+        "(6.0 ms) leaves 3.0 ms per change for everything a page of the app draws and "
+        "computes beyond that."
+    )
