@@ -328,8 +328,9 @@ def results(current) -> None:
 
 if job is not None:
     with in_slot(key_result):
-        watch_job(job, live, "training workers", JOB)
-    results(job)
+        ended = watch_job(job, live, "training workers", JOB)
+    if ended:
+        results(job)
 
 weights_upload("Upload weights saved earlier (.npz)", "tr.weights_file")
 show_run_in_address(job)

@@ -91,7 +91,7 @@ def session_owner() -> str:
     return _session_lease(owner).owner
 
 
-def watch_job(job: Job, body: Callable[[Job], None], waiting: str, key: str) -> None:
+def watch_job(job: Job, body: Callable[[Job], None], waiting: str, key: str) -> bool:
     """Show a job's progress, live while it runs, then rerun the page once it ends.
 
     The one waiting area of every page that hands work to a worker: while the job
@@ -99,6 +99,12 @@ def watch_job(job: Job, body: Callable[[Job], None], waiting: str, key: str) -> 
     shows its place in the queue; once the job ends, the whole page reruns so
     that what depends on the result appears. A finished job is drawn once, from
     the session's own copy (the pool may have released it).
+
+    The pool's thread may end the job at any moment of a run. A job that
+    `current_job` returned running but that has ended since reruns the page at
+    once, like the fragment's next tick would: what the page drew before (a
+    disabled Start button) must not stay, and the results must not appear
+    under a progress line drawn while it ran.
 
     Parameters
     ----------
@@ -111,12 +117,18 @@ def watch_job(job: Job, body: Callable[[Job], None], waiting: str, key: str) -> 
         What the student waits for, for the queue message ("TensorFlow
         workers", "training workers").
     key : str
-        The session key under which the page remembers the job: a queued
-        student may leave the queue.
+        The session key under which the page remembers the job, as given to
+        `current_job`: a queued student may leave the queue.
+
+    Returns
+    -------
+    bool
+        Whether the job had ended when `current_job` returned it, so that the
+        page drew it finished: only then may the page draw what its result shows.
     """
-    if job.status.finished:
+    if "finished" in st.session_state.get(key, {}):
         body(job)
-        return
+        return True
     pool = worker_pool()
 
     @st.fragment(run_every=0.5)
@@ -141,6 +153,7 @@ def watch_job(job: Job, body: Callable[[Job], None], waiting: str, key: str) -> 
             show_unavailable(error)
 
     progress()
+    return False
 
 
 def start_job(key: str, task: str, params: dict, context: object = None, share: bool = False):

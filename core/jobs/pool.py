@@ -649,10 +649,12 @@ class WorkerPool:
 
     def _finish(self, job: Job, status: JobStatus, result: Any = None, error: str | None = None):
         with job._changed:
-            job.status = status
+            # The status last: pages read a job without its lock, and a finished status
+            # tells them its result and error are there (as RedisJobQueue.get does).
             job.result = result
             job.error = error
             job.finished_at = time.monotonic()
+            job.status = status
             job._changed.notify_all()
         with self._lock:
             if job.share_key is None or self._shared.get(job.share_key) is not job:

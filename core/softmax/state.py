@@ -3,7 +3,8 @@
 The page's widgets call these as callbacks with the session's state mapping;
 they never import Streamlit, so every transition is tested on a plain dict.
 Keys are ``"sm.<name>"``: ``logits`` (the current list), one ``z<i>`` per
-slider, ``text`` (the typed list) and ``text_seen`` (the last one read), ``n``,
+slider, ``text`` (the typed list), ``text_seen`` (the last one read or written) and
+``text_replaced`` (what the page wrote over in the box, latest last), ``n``,
 ``range``, ``c`` (the shift), ``y``, ``dtype``, ``T`` (the temperature),
 ``mode``, ``bz``/``by`` (binary mode), ``ml_logits``, ``ml_labels`` and
 ``ml_names`` (multi-label mode) with their widgets ``ml_z<i>``, ``ml_y<i>`` and
@@ -25,6 +26,11 @@ SLIDER_RANGES = (10, 100, 1000, 100_000)
 SLIDER_STEPS = {10: 0.01, 100: 0.1, 1000: 1.0, 100_000: 10.0}
 BINARY_LIMIT = 1000.0
 """Largest binary logit the page takes: the loss curve around it stays readable."""
+TEXT_REPLACED_KEPT = 32
+"""Earlier contents of the logits box kept to recognise the browser's copy of them.
+
+Far more than the answers a browser can be behind (each is a whole run of the page),
+and few enough to keep a long session's state small."""
 
 
 def key(name: str) -> str:
@@ -50,7 +56,7 @@ def set_logits(state: State, values: list[float]) -> None:
         state[key("c")] = 0.0
     for i, v in enumerate(values):
         state[key(f"z{i}")] = float(v)
-    state[key("text")] = state[key("text_seen")] = sf.format_logit_list(values)
+    _write_text(state, sf.format_logit_list(values))
     state[key("text_error")] = None
     if state.get(key("y"), 0) >= len(values):
         state[key("y")] = 0
@@ -147,9 +153,43 @@ def on_ml_label(state: State, i: int) -> None:
         state[key("ml_labels")] = labels
 
 
+def _write_text(state: State, text: str) -> None:
+    # What the box showed may still come back from the browser: see `_browser_copy`.
+    before = state.get(key("text_seen"))
+    if before is not None and before != text:
+        replaced = [*state.get(key("text_replaced"), []), before]
+        state[key("text_replaced")] = replaced[-TEXT_REPLACED_KEPT:]
+    state[key("text")] = state[key("text_seen")] = text
+
+
+def _browser_copy(state: State) -> bool:
+    # The browser sends the box's value with every change, and until the page's answer
+    # reaches it, that value is what the box showed before the page wrote over it.
+    return state.get(key("text")) in state.get(key("text_replaced"), ())
+
+
+def _slider_moved(state: State) -> bool:
+    # A slider whose value the logits do not have yet: its change is in this rerun.
+    return any(state.get(key(f"z{i}"), v) != v for i, v in enumerate(state[key("logits")]))
+
+
 def on_text(state: State) -> None:
-    """Read the typed logits; on a mistake keep the previous ones and say why."""
-    state[key("text_seen")] = state[key("text")]
+    """Read the typed logits; on a mistake keep the previous ones and say why.
+
+    Two values of the box are not a typed list. The box as the page last wrote it:
+    a slider's change in the same rerun was taken first. And, with a slider's change,
+    one of the box's earlier contents: the student moved the slider again before the
+    page's answer reached the browser, which sent the box as it still showed it (the
+    page then shows its current list again, and the slider's change is taken). On its
+    own, a list typed again is read, even one the box showed before.
+    """
+    text = state[key("text")]
+    if text == state.get(key("text_seen")):
+        return
+    if _browser_copy(state) and _slider_moved(state):
+        state[key("text")] = state[key("text_seen")]
+        return
+    state[key("text_seen")] = text
     try:
         set_logits(state, sf.parse_logit_list(state[key("text")]))
     except ValueError as error:
@@ -163,15 +203,17 @@ def on_slider(state: State, i: int) -> None:
     that slider (the browser sent it before it saw the shorter list). The typed
     list wins: a change for a slider beyond the logits is ignored, and so is one
     that arrives in the same rerun as a typed list not yet read (``text`` differs
-    from the last text read, ``text_seen``).
+    from the last text read, ``text_seen``). The box's earlier contents, which
+    the browser sends with a change it made before the page's answer reached it,
+    are not a typed list (see `on_text`).
     """
     logits = list(state[key("logits")])
-    typed_pending = state.get(key("text")) != state.get(key("text_seen"))
-    if i >= len(logits) or key(f"z{i}") not in state or typed_pending:
+    typed = state.get(key("text")) != state.get(key("text_seen")) and not _browser_copy(state)
+    if i >= len(logits) or key(f"z{i}") not in state or typed:
         return
     logits[i] = state[key(f"z{i}")]
     state[key("logits")] = logits
-    state[key("text")] = state[key("text_seen")] = sf.format_logit_list(logits)
+    _write_text(state, sf.format_logit_list(logits))
     state[key("text_error")] = None
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ui.workers
 from core.training import network as nets
 from core.training.models import TrainedModel, weights_to_npz
 from tests.app.helpers import open_app_page, run_until, texts
@@ -166,6 +167,39 @@ def test_training_run_compares_variants_and_keeps_models():
     assert f"uploaded · {again.name}" in at.session_state["models"]
     at.run()
     assert [m.label for m in at.metric] == labels
+
+
+@pytest.mark.parametrize("ends", ["before", "after"])
+def test_a_run_that_ends_while_the_page_draws_it_is_drawn_finished_as_a_whole(monkeypatch, ends):
+    # The pool's thread ends a job at any moment of a page's run. Here it ends right before
+    # the page draws its progress (the Start button above was drawn for a running job) or
+    # right after (the progress line was drawn running): the reported page showed the
+    # results under "running · epoch 1/2 · step 9/18". A seed of its own, or the page would
+    # be given the finished run of an earlier test with the same settings.
+    at = open_train(variant="B,C", epochs="2", seed=str(next(SEEDS)))
+    at.number_input(key="tr.n_train").set_value(300).run()
+    watch = ui.workers.watch_job
+
+    def watch_while_it_ends(job, *args):
+        if ends == "before":
+            assert worker_pool().wait(job, 120)
+        drawn = watch(job, *args)
+        if ends == "after":
+            assert worker_pool().wait(job, 120)
+        return drawn
+
+    monkeypatch.setattr(ui.workers, "watch_job", watch_while_it_ends)
+    at.button(key="tr.start").click()
+    # The run waits for the whole training, which takes long on a busy machine.
+    at.run(timeout=300)
+    if ends == "after":
+        # This run drew the job running: its results wait for the rerun that the progress
+        # fragment's next tick asks for.
+        assert not finished(at)
+        at.run()
+    assert finished(at)
+    assert progress_text(at).startswith("done · epoch 2/2")
+    assert not at.button(key="tr.start").disabled
 
 
 def test_push_preset_shows_why_b_broke():

@@ -193,6 +193,55 @@ def test_late_slider_change_after_a_shorter_typed_list_is_ignored():
     assert state[key("text")] == "1, 2" and state[key("n")] == 2
 
 
+def browser_change(state, text, slider, value, text_first=True):
+    """Send one change as Streamlit reruns for it: the box's and slider's values, then the
+    callbacks of the values that changed (in either order: Streamlit promises none)."""
+    callbacks = [] if text == state[key("text")] else [lambda: sm.on_text(state)]
+    callbacks.append(lambda: sm.on_slider(state, slider))
+    state[key("text")], state[key(f"z{slider}")] = text, value
+    for callback in callbacks if text_first else callbacks[::-1]:
+        callback()
+
+
+@pytest.mark.parametrize("text_first", [True, False], ids=["text-first", "slider-first"])
+def test_quick_slider_moves_win_over_the_browsers_old_copy_of_the_box(text_first):
+    # The browser test's race: the keys move z0 again before the page's answers reach the
+    # browser, which sends each change with the box as it still shows it.
+    state = visit()
+    sm.on_preset(state, "float16")
+    for value, shown in ((11.9, "12, 0, -12"), (11.8, "12, 0, -12"), (11.7, "11.9, 0, -12")):
+        browser_change(state, shown, 0, value, text_first)
+    assert state[key("logits")] == [11.7, 0.0, -12.0] and sliders(state) == [11.7, 0.0, -12.0]
+    assert state[key("text")] == "11.7, 0, -12" and state[key("text_error")] is None
+
+
+@pytest.mark.parametrize("text_first", [True, False], ids=["text-first", "slider-first"])
+def test_a_typed_list_in_the_same_rerun_as_a_slider_change_wins(text_first):
+    state = visit()
+    browser_change(state, "5,4,3", 0, 9.0, text_first)
+    assert state[key("logits")] == [5.0, 4.0, 3.0] and sliders(state) == [5.0, 4.0, 3.0]
+    assert state[key("text")] == "5, 4, 3"
+
+
+def test_a_list_the_box_showed_before_is_read_when_typed_again_on_its_own():
+    state = visit()
+    state[key("z1")] = 7.0
+    sm.on_slider(state, 1)
+    state[key("text")] = "2, 1, 0.1"
+    sm.on_text(state)
+    assert state[key("logits")] == [2.0, 1.0, 0.1] and sliders(state) == [2.0, 1.0, 0.1]
+
+
+def test_the_box_keeps_only_its_latest_earlier_contents():
+    state = visit()
+    for step in range(sm.TEXT_REPLACED_KEPT + 5):
+        state[key("z0")] = float(step)
+        sm.on_slider(state, 0)
+    replaced = state[key("text_replaced")]
+    assert len(replaced) == sm.TEXT_REPLACED_KEPT
+    assert replaced[-1] == f"{sm.TEXT_REPLACED_KEPT + 3}, 1, 0.1"
+
+
 def test_on_count_adds_zeros_and_drops_from_the_end():
     state = visit({"y": "2"})
     state[key("n")] = 5
