@@ -569,7 +569,6 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
         lines.append(line)
 
-    log(HEADER)
     results: dict = {}
     env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
     with local_server(env, script=TRIVIAL_PAGE) as (url, pid):
@@ -578,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Streamlit's own cost of a rerun: {results['floor']:.1f} ms of server CPU per change "
         f"of the slider of {TRIVIAL_PAGE} (one slider, one line of text)."
     )
+    log("")
+    log(HEADER)
     with local_server(env) as (url, pid):
         asyncio.run(warm_up(url))
         controls_now = asyncio.run(cpu_per_control(url, pid))
