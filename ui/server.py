@@ -12,10 +12,14 @@ has no attribute 'Series'", "cannot import name '__cpu_features__' from
 partially initialized module 'numpy._core._multiarray_umath'"): those students
 saw an error page. Measured with ten sessions opening the four lesson pages at
 once on a cold server: 3 to 4 of the ten broke; none once imported first.
+
+Then it freezes what those imports made (`freeze_imported_objects`), so that
+Python's full garbage collections walk only what the sessions make.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import sys
@@ -50,10 +54,31 @@ def import_app_modules() -> list[str]:
     return names
 
 
+def freeze_imported_objects() -> int:
+    """Move every object alive now out of the garbage collector's sight; return how many.
+
+    Called once, after the imports and before any session exists: what is alive
+    then (modules, classes, functions, tables, about 150,000 objects) lives as
+    long as the server, and a full collection walked all of it again each time,
+    about 100 ms with the GIL held. Measured under 30 students over 25 s: the
+    full collections took 195 ms of server CPU before, 27 ms after.
+
+    Returns
+    -------
+    int
+        The objects frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Import the app's modules, then run ``streamlit run app.py`` with `argv`."""
     import_app_modules()
     from streamlit.web import cli
+
+    freeze_imported_objects()
 
     cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
 
