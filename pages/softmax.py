@@ -283,6 +283,7 @@ def multi_class_results(t_column: Any) -> None:
             "format; then exp overflows and every probability is nan. The stable one never moves."
         )
     after_results({"mode": "multi", "z": [float(v) for v in report.logits], "y": y, "dtype": dtype})
+    sm.remember_controls(ss)
 
 
 def binary_page() -> None:

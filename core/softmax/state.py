@@ -4,7 +4,8 @@ The page's widgets call these as callbacks with the session's state mapping;
 they never import Streamlit, so every transition is tested on a plain dict.
 Keys are ``"sm.<name>"``: ``logits`` (the current list), one ``z<i>`` per
 slider, ``text`` (the typed list), ``text_seen`` (the last one read or written) and
-``text_replaced`` (what the page wrote over in the box, latest last), ``n``,
+``text_replaced`` (what the page wrote over in the box, latest last),
+``controls_seen`` (the other controls as the last run drew them), ``n``,
 ``range``, ``c`` (the shift), ``y``, ``dtype``, ``T`` (the temperature),
 ``mode``, ``bz``/``by`` (binary mode), ``ml_logits``, ``ml_labels`` and
 ``ml_names`` (multi-label mode) with their widgets ``ml_z<i>``, ``ml_y<i>`` and
@@ -31,6 +32,8 @@ TEXT_REPLACED_KEPT = 32
 
 Far more than the answers a browser can be behind (each is a whole run of the page),
 and few enough to keep a long session's state small."""
+OTHER_CONTROLS = ("n", "range", "y", "dtype", "T", "c")
+"""The multi-class controls besides the logits box and sliders (see `remember_controls`)."""
 
 
 def key(name: str) -> str:
@@ -173,20 +176,33 @@ def _slider_moved(state: State) -> bool:
     return any(state.get(key(f"z{i}"), v) != v for i, v in enumerate(state[key("logits")]))
 
 
+def _control_changed(state: State) -> bool:
+    # A control whose value differs from the one the last run drew: its change is in
+    # this rerun.
+    seen = state.get(key("controls_seen")) or {}
+    return any(state.get(key(name)) != value for name, value in seen.items())
+
+
+def remember_controls(state: State) -> None:
+    """Note the values of `OTHER_CONTROLS` as this run draws them, for `on_text`."""
+    state[key("controls_seen")] = {name: state.get(key(name)) for name in OTHER_CONTROLS}
+
+
 def on_text(state: State) -> None:
     """Read the typed logits; on a mistake keep the previous ones and say why.
 
     Two values of the box are not a typed list. The box as the page last wrote it:
-    a slider's change in the same rerun was taken first. And, with a slider's change,
-    one of the box's earlier contents: the student moved the slider again before the
-    page's answer reached the browser, which sent the box as it still showed it (the
-    page then shows its current list again, and the slider's change is taken). On its
-    own, a list typed again is read, even one the box showed before.
+    a slider's change in the same rerun was taken first. And, with a change of a
+    slider or of another control (`OTHER_CONTROLS`, against `remember_controls`),
+    one of the box's earlier contents: the student moved a slider and changed a
+    control before the page's answer reached the browser, which sent the box as it
+    still showed it (the page then shows its current list again, and the change is
+    taken). On its own, a list typed again is read, even one the box showed before.
     """
     text = state[key("text")]
     if text == state.get(key("text_seen")):
         return
-    if _browser_copy(state) and _slider_moved(state):
+    if _browser_copy(state) and (_slider_moved(state) or _control_changed(state)):
         state[key("text")] = state[key("text_seen")]
         return
     state[key("text_seen")] = text

@@ -145,6 +145,23 @@ def test_quick_slider_moves_are_not_undone_by_the_browsers_old_copy_of_the_box()
     assert at.slider(key="sm.z0").value == 12
 
 
+@pytest.mark.parametrize(
+    ("widget", "value"), [("number_input", 2.0), ("radio", "float16")], ids=["T", "dtype"]
+)
+def test_a_control_changed_before_the_answer_came_does_not_undo_a_slider_move(widget, value):
+    # The student moves z0 and changes the temperature or the format before the page's
+    # answer reaches the browser, which sends that change with the box as it showed it.
+    at = open_softmax()
+    at.slider(key="sm.z0").set_value(9.5).run()
+    name = {"number_input": "sm.T", "radio": "sm.dtype"}[widget]
+    getattr(at, widget)(key=name).set_value(value)
+    at.text_input(key="sm.text").set_value("2, 1, 0.1")
+    at.run()
+    assert at.slider(key="sm.z0").value == 9.5
+    assert at.text_input(key="sm.text").value == "9.5, 1, 0.1"
+    assert getattr(at, widget)(key=name).value == value
+
+
 def test_presets():
     at = open_softmax()
     at.button(key="sm.preset.float16").click().run()

@@ -232,6 +232,62 @@ def test_a_list_the_box_showed_before_is_read_when_typed_again_on_its_own():
     assert state[key("logits")] == [2.0, 1.0, 0.1] and sliders(state) == [2.0, 1.0, 0.1]
 
 
+def moved_and_drawn(state, slider, value):
+    """A slider's change taken and its run drawn: the page wrote over the box."""
+    sm.remember_controls(state)
+    state[key(f"z{slider}")] = value
+    sm.on_slider(state, slider)
+    sm.remember_controls(state)
+
+
+CONTROL_CHANGES = {"T": 2.0, "dtype": "float16", "y": 2, "c": 3.0, "range": 100}
+
+
+@pytest.mark.parametrize(("name", "value"), CONTROL_CHANGES.items())
+def test_a_control_changed_before_the_answer_came_keeps_the_slider_move(name, value):
+    # The student moves z0, then changes a control before the page's answer reaches the
+    # browser: that change comes with the box as the browser still shows it.
+    state = visit()
+    moved_and_drawn(state, 0, 5.0)
+    state[key("text")], state[key(name)] = "2, 1, 0.1", value
+    sm.on_text(state)
+    assert state[key("logits")] == [5.0, 1.0, 0.1] and sliders(state) == [5.0, 1.0, 0.1]
+    assert state[key("text")] == "5, 1, 0.1" and state[key(name)] == value
+    assert state[key("text_error")] is None
+
+
+@pytest.mark.parametrize("text_first", [True, False], ids=["text-first", "count-first"])
+def test_a_count_changed_before_the_answer_came_keeps_the_slider_move(text_first):
+    state = visit()
+    moved_and_drawn(state, 0, 5.0)
+    state[key("text")], state[key("n")] = "2, 1, 0.1", 4
+    callbacks = [lambda: sm.on_text(state), lambda: sm.on_count(state)]
+    for callback in callbacks if text_first else callbacks[::-1]:
+        callback()
+    assert state[key("logits")] == [5.0, 1.0, 0.1, 0.0] and state[key("text")] == "5, 1, 0.1, 0"
+
+
+def test_an_earlier_list_typed_again_with_no_other_change_is_read():
+    state = visit()
+    moved_and_drawn(state, 0, 5.0)
+    state[key("text")] = "2, 1, 0.1"
+    sm.on_text(state)
+    assert state[key("logits")] == [2.0, 1.0, 0.1] and sliders(state) == [2.0, 1.0, 0.1]
+
+
+def test_remember_controls_notes_the_other_controls_as_drawn():
+    state = visit({"y": "1", "T": "2"})
+    sm.remember_controls(state)
+    assert state[key("controls_seen")] == {
+        "n": 3,
+        "range": 10,
+        "y": 1,
+        "dtype": "float32",
+        "T": 2.0,
+        "c": 0.0,
+    }
+
+
 def test_the_box_keeps_only_its_latest_earlier_contents():
     state = visit()
     for step in range(sm.TEXT_REPLACED_KEPT + 5):
