@@ -13,7 +13,8 @@ partially initialized module 'numpy._core._multiarray_umath'"): those students
 saw an error page. Measured with ten sessions opening the four lesson pages at
 once on a cold server: 3 to 4 of the ten broke; none once imported first.
 
-Then it freezes what those imports made (`freeze_imported_objects`), so that
+It also makes Streamlit send every finished run's output (`ui.run_handover`), and
+then it freezes what those imports made (`freeze_imported_objects`), so that
 Python's full garbage collections walk only what the sessions make.
 """
 
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     import_app_modules()
     from streamlit.web import cli
 
+    from ui import run_handover
+
+    run_handover.install()
     freeze_imported_objects()
 
     cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")

@@ -361,6 +361,31 @@ def test_follow_me_and_end(new_page, class_server):
         assert secret not in summary
 
 
+def test_every_answer_of_round_after_round_shows_on_its_page(new_page, class_server):
+    # Each page polls every second, so a page's next request often reached the server
+    # just after a run ended and before its output was sent; Streamlit then dropped that
+    # output (ui.run_handover): an answer stored but never confirmed, a page that stopped
+    # following its class. Five students answer six rounds as soon as each one shows.
+    teacher = new_page(1280, 800)
+    code = start_class(teacher, class_server)
+    students = [new_page() for _ in range(5)]
+    join_by_code(students, class_server, code, [""] * len(students))
+    press(teacher, "Open poll")
+    options = QUESTION.options
+    for round_ in range(1, 7):
+        if round_ > 1:
+            press(teacher, f"Discuss, then round {round_}", wait=False)
+        chosen = [options[(round_ + k) % len(options)] for k in range(len(students))]
+        for student, option in zip(students, chosen, strict=True):
+            if round_ > 1:
+                heading = student.get_by_role("heading", name=f"Round {round_}")
+                expect(heading).to_be_visible(timeout=FOLLOWS_MS)
+            choose_and_send(student, option)
+        for student, option in zip(students, chosen, strict=True):
+            expect(student.get_by_text(f"Your answer: {option}", exact=True)).to_be_visible()
+        expect(answered(teacher, 5, 5, round_)).to_be_visible(timeout=FOLLOWS_MS)
+
+
 def test_a_wrong_code_and_a_student_cannot_act_as_teacher(new_page, class_server):
     server = class_server
     teacher = new_page(1280, 800)
