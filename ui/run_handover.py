@@ -8,9 +8,9 @@ stopped, starts a new one at once, and from then on ignores the old runner's
 events as coming from a "non-current ScriptRunner": the browser never receives
 what the finished run drew. A student's answer was stored but never confirmed on
 screen; a page that missed a whole run stopped polling and no longer followed its
-class. Measured with five students answering ten rounds beside two CPU burners:
-in 2 of 3 runs some answer or round never showed, with 10 to 46 messages
-dropped per run.
+class. Traced with five students answering ten rounds beside two CPU burners:
+10 to 46 messages dropped in 3 of 4 runs, and an answer never shown; none with
+`install` in 8 runs.
 
 `install` makes the session wait: a request that arrives in that window is held
 (several are merged as Streamlit merges them) and starts its runner once the old
