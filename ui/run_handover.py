@@ -16,7 +16,9 @@ class. Traced with five students answering ten rounds beside two CPU burners:
 (several are merged as Streamlit merges them) and starts its runner once the old
 runner's last event has been handled, so the finished run's output is sent first.
 A request for a whole new run still cancels a running one at once, as before
-(``runner.fastReruns``): what it cancels, it redraws.
+(``runner.fastReruns``): what it cancels, it redraws. So does any request after
+the browser's Stop button stopped the runner: its script may still be busy
+before it reaches the point where it stops, and its output is not wanted.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from streamlit.runtime.scriptrunner_utils.script_requests import (
 
 HELD = "_softmax_lab_held_requests"
 """The AppSession attribute holding the requests that wait for the old runner."""
+STOPPED = "_softmax_lab_stopped_runner"
+"""The AppSession attribute naming the runner the browser's Stop button stopped."""
 
 _create_runner = AppSession._create_scriptrunner
 _handle_event = AppSession._handle_scriptrunner_event_on_event_loop
+_request_stop = AppSession.request_script_stop
 
 
 def _merged(held: ScriptRequests) -> RerunData:
@@ -48,14 +53,16 @@ def create_runner_after_the_old_one(session: Any, rerun_data: RerunData) -> None
     """Start a runner for `rerun_data`, or hold it while the old runner's events are on their way.
 
     Streamlit calls this when the session has no runner (the first run, or a whole
-    rerun that cancelled the old one) and when its runner had already ended; only
-    in the second case is ``session._scriptrunner`` still set.
+    rerun that cancelled the old one) and when its runner refused the request: it had
+    ended, or the browser's Stop button had stopped it. Only an ended runner's
+    requests are held.
     """
     held = getattr(session, HELD, None)
     if held is None:
         held = ScriptRequests()
     held.request_rerun(rerun_data)
-    if session._scriptrunner is not None:
+    old = session._scriptrunner
+    if old is not None and old is not getattr(session, STOPPED, None):
         setattr(session, HELD, held)
         return
     setattr(session, HELD, None)
@@ -68,6 +75,8 @@ def handle_event_then_start_held(
     """Handle a runner's event as Streamlit does; after the last one, start what was held."""
     last = event == ScriptRunnerEvent.SHUTDOWN and sender is session._scriptrunner
     _handle_event(session, sender, event, *args, **kwargs)
+    if event == ScriptRunnerEvent.SHUTDOWN and sender is getattr(session, STOPPED, None):
+        setattr(session, STOPPED, None)
     held = getattr(session, HELD, None)
     if last and held is not None and session._scriptrunner is None:
         setattr(session, HELD, None)
@@ -75,7 +84,14 @@ def handle_event_then_start_held(
             _create_runner(session, _merged(held))
 
 
+def note_stopped_runner(session: Any) -> None:
+    """Stop the session's runner as Streamlit does (the Stop button), noting which it was."""
+    setattr(session, STOPPED, session._scriptrunner)
+    _request_stop(session)
+
+
 def install() -> None:
     """Make every Streamlit session of this process hand runs over in order (idempotent)."""
     AppSession._create_scriptrunner = create_runner_after_the_old_one
     AppSession._handle_scriptrunner_event_on_event_loop = handle_event_then_start_held
+    AppSession.request_script_stop = note_stopped_runner

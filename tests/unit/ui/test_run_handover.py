@@ -87,6 +87,20 @@ def test_a_whole_rerun_starts_at_once_and_takes_the_held_requests_with_it(starte
     assert started[0].fragment_id_queue == [] and triggers(started[0]) == ["send"]
 
 
+def test_after_the_stop_button_a_request_starts_at_once(started, monkeypatch):
+    # The stopped runner's script may still be busy before it stops; Streamlit replaces
+    # it at once, and so does the hand-over.
+    stops = []
+    monkeypatch.setattr(run_handover, "_request_stop", stops.append)
+    session, stopped = session_with_runner()
+    run_handover.note_stopped_runner(session)
+    assert stops == [session]
+    run_handover.create_runner_after_the_old_one(session, poll("watch"))
+    assert len(started) == 1 and started[0].fragment_id_queue == ["watch"]
+    run_handover.handle_event_then_start_held(session, stopped, ScriptRunnerEvent.SHUTDOWN)
+    assert len(started) == 1 and getattr(session, run_handover.STOPPED) is None
+
+
 def test_the_end_of_a_runner_that_is_no_longer_current_starts_nothing(started):
     session, _ = session_with_runner()
     run_handover.create_runner_after_the_old_one(session, poll("watch"))
@@ -102,8 +116,9 @@ def test_a_session_shutting_down_drops_what_it_held(started):
     assert started == [] and getattr(session, run_handover.HELD) is None
 
 
-def test_install_replaces_the_two_methods_and_can_be_called_again(monkeypatch):
+def test_install_replaces_the_three_methods_and_can_be_called_again(monkeypatch):
     monkeypatch.setattr(AppSession, "_create_scriptrunner", AppSession._create_scriptrunner)
+    monkeypatch.setattr(AppSession, "request_script_stop", AppSession.request_script_stop)
     monkeypatch.setattr(
         AppSession,
         "_handle_scriptrunner_event_on_event_loop",
@@ -112,6 +127,7 @@ def test_install_replaces_the_two_methods_and_can_be_called_again(monkeypatch):
     run_handover.install()
     run_handover.install()
     assert AppSession._create_scriptrunner is run_handover.create_runner_after_the_old_one
+    assert AppSession.request_script_stop is run_handover.note_stopped_runner
     assert (
         AppSession._handle_scriptrunner_event_on_event_loop
         is run_handover.handle_event_then_start_held
