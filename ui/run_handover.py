@@ -73,9 +73,12 @@ def handle_event_then_start_held(
     session: Any, sender: Any, event: ScriptRunnerEvent, *args: Any, **kwargs: Any
 ) -> None:
     """Handle a runner's event as Streamlit does; after the last one, start what was held."""
-    last = event == ScriptRunnerEvent.SHUTDOWN and sender is session._scriptrunner
+    if event != ScriptRunnerEvent.SHUTDOWN:
+        _handle_event(session, sender, event, *args, **kwargs)
+        return
+    last = sender is session._scriptrunner
     _handle_event(session, sender, event, *args, **kwargs)
-    if event == ScriptRunnerEvent.SHUTDOWN and sender is getattr(session, STOPPED, None):
+    if sender is getattr(session, STOPPED, None):
         setattr(session, STOPPED, None)
     held = getattr(session, HELD, None)
     if last and held is not None and session._scriptrunner is None:
