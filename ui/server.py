@@ -13,9 +13,11 @@ partially initialized module 'numpy._core._multiarray_umath'"): those students
 saw an error page. Measured with ten sessions opening the four lesson pages at
 once on a cold server: 3 to 4 of the ten broke; none once imported first.
 
-It also makes Streamlit send every finished run's output (`ui.run_handover`), and
-then it freezes what those imports made (`freeze_imported_objects`), so that
-Python's full garbage collections walk only what the sessions make.
+It also makes Streamlit send every finished run's output (`ui.run_handover`),
+hand a run's events to the event loop in bursts (`ui.event_batching`) and build
+the theme part of its new-session message once (`ui.theme_cache`); then it
+freezes what those imports made (`freeze_imported_objects`), so that Python's
+full garbage collections walk only what the sessions make.
 """
 
 from __future__ import annotations
@@ -79,9 +81,11 @@ def main(argv: list[str] | None = None) -> None:
     import_app_modules()
     from streamlit.web import cli
 
-    from ui import run_handover
+    from ui import event_batching, run_handover, theme_cache
 
     run_handover.install()
+    event_batching.install()
+    theme_cache.install()
     freeze_imported_objects()
 
     cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
