@@ -43,8 +43,11 @@ def queue_event(session: Any, sender: Any, event: Any, **details: Any) -> None:
     """Queue a runner's event for the loop; schedule a call for it unless one is pending.
 
     Replaces ``AppSession._on_scriptrunner_event``, which the runner's signal calls
-    from the script thread, with the event's details as keywords.
+    from the script thread, with the event's details as keywords. Once the loop is
+    closed (the server stops), the event is dropped, as Streamlit drops it.
     """
+    if session._event_loop.is_closed():
+        return
     with _LOCK:
         queued = session.__dict__.get(QUEUED)
         if queued is None:
@@ -68,23 +71,32 @@ def handle_queued_events(session: Any) -> None:
     Only the events queued when the call starts are handled; later ones get a call
     of their own, after whatever else the loop has ready, as they would have one
     each before. An event whose handling fails is reported as asyncio reports a
-    failing callback, and the next one is handled.
+    failing callback, and the next one is handled. Whatever escapes (an error of the
+    report itself, a ``KeyboardInterrupt``) leaves the events not yet handled to a
+    later call.
     """
     queued: QueuedEvents = getattr(session, QUEUED)
     with _LOCK:
         batch, queued.events = queued.events, deque()
-    for sender, event, details in batch:
-        try:
-            session._handle_scriptrunner_event_on_event_loop(sender, event, **details)
-        except Exception as error:
-            session._event_loop.call_exception_handler(
-                {"message": f"Handling the script runner event {event} failed", "exception": error}
-            )
-    with _LOCK:
-        if not queued.events:
-            queued.scheduled = False
-            return
-    session._event_loop.call_soon(handle_queued_events, session)
+    try:
+        while batch:
+            sender, event, details = batch.popleft()
+            try:
+                session._handle_scriptrunner_event_on_event_loop(sender, event, **details)
+            except Exception as error:
+                session._event_loop.call_exception_handler(
+                    {
+                        "message": f"Handling the script runner event {event} failed",
+                        "exception": error,
+                    }
+                )
+    finally:
+        with _LOCK:
+            batch.extend(queued.events)
+            queued.events = batch
+            more = queued.scheduled = bool(batch)
+        if more:
+            session._event_loop.call_soon(handle_queued_events, session)
 
 
 def wake_sender(runtime: Runtime) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from streamlit import config
+from streamlit.proto.NewSession_pb2 import CustomThemeConfig
 from streamlit.runtime import app_session
 
 _populate_theme_message = app_session._populate_theme_msg
@@ -20,17 +21,29 @@ _SECTIONS: dict[str, Any] = {}
 _watching: list[bool] = []
 
 
-def populate_theme_message(message: Any, section: str = "theme") -> None:
-    """Fill `message` with the theme options of `section`, as Streamlit does, from a copy.
+def _build(section: str) -> Any:
+    """Return Streamlit's message for `section`, or None where it leaves the section unset."""
+    holder = CustomThemeConfig()
+    _populate_theme_message(holder.light, section)
+    return holder.light if holder.HasField("light") else None
 
-    Replaces ``streamlit.runtime.app_session._populate_theme_msg``.
+
+def populate_theme_message(message: Any, section: str = "theme") -> None:
+    """Fill `message` with the theme options of `section` as Streamlit does, from a kept copy.
+
+    Replaces ``streamlit.runtime.app_session._populate_theme_msg``. A section
+    without options stays unset, as Streamlit leaves it: the browser then keeps
+    its own light, dark and system themes.
     """
-    built = _SECTIONS.get(section)
-    if built is None:
-        built = type(message)()
-        _populate_theme_message(built, section)
-        _SECTIONS[section] = built
-    message.CopyFrom(built)
+    # Under the configuration's lock: a re-read on the file watcher's thread clears the
+    # copies while holding it, so no copy built from the old options outlives it.
+    with config._config_lock:
+        if section not in _SECTIONS:
+            _SECTIONS[section] = _build(section)
+        built = _SECTIONS[section]
+    if built is not None:
+        message.SetInParent()
+        message.MergeFrom(built)
 
 
 def forget_theme_messages() -> None:

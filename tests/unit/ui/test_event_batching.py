@@ -127,20 +127,51 @@ def test_events_queued_while_a_call_runs_wait_for_what_the_loop_has_ready_meanwh
     assert session.calls == 1
 
 
-def test_a_call_that_cannot_be_scheduled_leaves_the_next_event_free_to_schedule_one(loop):
+def test_an_event_whose_call_cannot_be_scheduled_goes_with_the_next_call(loop):
     handled: list = []
     session = session_on(loop, handled)
     schedule = session._call_soon_on_event_loop
 
-    def closing(callback):
-        raise RuntimeError("loop is closing")
+    def failing(callback):
+        raise RuntimeError("cannot schedule")
 
-    session._call_soon_on_event_loop = closing
+    session._call_soon_on_event_loop = failing
     with pytest.raises(RuntimeError):
-        event_batching.queue_event(session, None, "lost with its call")
+        event_batching.queue_event(session, None, "first")
     session._call_soon_on_event_loop = schedule
     event_batching.queue_event(session, None, "next")
     run_until(loop, lambda: len(handled) == 2)
+    assert [event for _, event, _ in handled] == ["first", "next"]
+
+
+def test_once_the_loop_is_closed_events_are_dropped_not_kept(loop):
+    handled: list = []
+    session = session_on(loop, handled)
+    loop.close()
+    for i in range(3):
+        event_batching.queue_event(session, None, i)
+    assert session.calls == 0
+    assert not getattr(session, event_batching.QUEUED, event_batching.QueuedEvents()).events
+
+
+def test_an_interrupt_while_handling_leaves_the_events_not_yet_handled_to_a_later_call(loop):
+    handled: list = []
+    session = session_on(loop, handled)
+    handle = session._handle_scriptrunner_event_on_event_loop
+
+    def interrupted_once(sender, event, **details):
+        if event == "interrupted" and "interrupted" not in [e for _, e, _ in handled]:
+            handled.append((sender, event, details))
+            raise KeyboardInterrupt
+        handle(sender, event, **details)
+
+    session._handle_scriptrunner_event_on_event_loop = interrupted_once
+    for event in ("first", "interrupted", "third", "fourth"):
+        event_batching.queue_event(session, None, event)
+    with pytest.raises(KeyboardInterrupt):
+        run_until(loop, lambda: len(handled) == 4)
+    run_until(loop, lambda: len(handled) == 4)
+    assert [event for _, event, _ in handled] == ["first", "interrupted", "third", "fourth"]
 
 
 def test_many_runners_of_many_sessions_at_once_lose_nothing_and_keep_each_runners_order(loop):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit import config
-from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+from streamlit.proto.NewSession_pb2 import CustomThemeConfig, NewSession
 from streamlit.runtime import app_session
 
 from ui import theme_cache
@@ -52,12 +52,54 @@ def streamlits_own(section: str) -> CustomThemeConfig:
     return message
 
 
+def new_session_theme(populate) -> NewSession:
+    """The theme of a new-session message, its six sections filled in Streamlit's order."""
+    message = NewSession()
+    theme = message.custom_theme
+    targets = (theme, theme.light, theme.dark, theme.sidebar, theme.light.sidebar)
+    for target, section in zip((*targets, theme.dark.sidebar), SECTIONS, strict=True):
+        populate(target, section)
+    return message
+
+
+def presence(message: NewSession) -> dict[str, bool]:
+    theme = message.custom_theme
+    return {
+        "theme": message.HasField("custom_theme"),
+        **{name: theme.HasField(name) for name in ("light", "dark", "sidebar")},
+        "light.sidebar": theme.light.HasField("sidebar"),
+        "dark.sidebar": theme.dark.HasField("sidebar"),
+    }
+
+
 @pytest.mark.parametrize("section", SECTIONS)
 def test_each_section_is_what_streamlit_builds(themed, section):
     message = CustomThemeConfig()
     theme_cache.populate_theme_message(message, section)
     assert message == streamlits_own(section)
     assert message.primary_color == ("#0072B2" if section == "theme" else "")
+
+
+@pytest.mark.parametrize("options", ["two sections", "none"])
+def test_the_whole_theme_is_what_streamlit_sends_and_unset_sections_stay_unset(
+    set_theme_option, options
+):
+    if options == "none":
+        for key, option in config._config_options.items():
+            if option.section.startswith("theme") and option.value is not None:
+                set_theme_option(key, None)
+    else:
+        set_theme_option("theme.primaryColor", "#0072B2")
+        set_theme_option("theme.sidebar.textColor", "#141414")
+    for _ in range(2):  # built, then from the kept copies
+        ours = new_session_theme(theme_cache.populate_theme_message)
+        theirs = new_session_theme(theme_cache._populate_theme_message)
+        assert ours.SerializeToString(deterministic=True) == theirs.SerializeToString(
+            deterministic=True
+        )
+        assert presence(ours) == presence(theirs)
+    expected = {"theme": True, "sidebar": True} if options == "two sections" else {}
+    assert {name for name, present in presence(ours).items() if present} == set(expected)
 
 
 def test_a_section_is_built_once(themed, monkeypatch):
