@@ -188,8 +188,10 @@ def drawing_and_answer() -> None:
                 return_image_data=True,
                 key=dr.canvas_key(ss),
             )
-            if canvas.image_data is not None:
-                ink = ink_from_rgba(np.asarray(canvas.image_data))
+            # The canvas decodes its PNG on each read of image_data: read it once.
+            image_data = canvas.image_data
+            if image_data is not None:
+                ink = ink_from_rgba(np.asarray(image_data))
         # Where the columns stack (a phone), the answer below them is a screen away:
         # the top answer is repeated here, right under the drawing (lab.css shows it
         # only there).
