@@ -23,6 +23,7 @@ before it reaches the point where it stops, and its output is not wanted.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from streamlit.runtime.app_session import AppSession, AppSessionState
@@ -37,6 +38,8 @@ HELD = "_softmax_lab_held_requests"
 """The AppSession attribute holding the requests that wait for the old runner."""
 STOPPED = "_softmax_lab_stopped_runner"
 """The AppSession attribute naming the runner the browser's Stop button stopped."""
+
+_LOGGER = logging.getLogger(__name__)
 
 _create_runner = AppSession._create_scriptrunner
 _handle_event = AppSession._handle_scriptrunner_event_on_event_loop
@@ -84,7 +87,22 @@ def handle_event_then_start_held(
     if last and held is not None and session._scriptrunner is None:
         setattr(session, HELD, None)
         if session._state != AppSessionState.SHUTDOWN_REQUESTED:
-            _create_runner(session, _merged(held))
+            start_held_requests(session, held)
+
+
+def start_held_requests(session: Any, held: ScriptRequests) -> None:
+    """Start a runner for the held requests; if that fails, show it as Streamlit would.
+
+    Streamlit starts a runner while it handles the browser's request, and a failure
+    there replaces the page with the error; a held request starts here instead,
+    where an error would only reach the server's log and the request would be lost
+    without a word on the page.
+    """
+    try:
+        _create_runner(session, _merged(held))
+    except Exception as error:
+        _LOGGER.exception("Starting the held script run failed")
+        session.handle_backmsg_exception(error)
 
 
 def note_stopped_runner(session: Any) -> None:

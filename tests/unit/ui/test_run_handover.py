@@ -116,6 +116,20 @@ def test_a_session_shutting_down_drops_what_it_held(started):
     assert started == [] and getattr(session, run_handover.HELD) is None
 
 
+def test_a_held_request_whose_runner_cannot_start_shows_the_error_on_the_page(started, monkeypatch):
+    def cannot_start(session, rerun_data):
+        raise RuntimeError("no thread left")
+
+    monkeypatch.setattr(run_handover, "_create_runner", cannot_start)
+    session, ended = session_with_runner()
+    shown = []
+    session.handle_backmsg_exception = shown.append
+    run_handover.create_runner_after_the_old_one(session, click("answer", "send"))
+    run_handover.handle_event_then_start_held(session, ended, ScriptRunnerEvent.SHUTDOWN)
+    assert [str(error) for error in shown] == ["no thread left"]
+    assert getattr(session, run_handover.HELD) is None
+
+
 def test_install_replaces_the_three_methods_and_can_be_called_again(monkeypatch):
     monkeypatch.setattr(AppSession, "_create_scriptrunner", AppSession._create_scriptrunner)
     monkeypatch.setattr(AppSession, "request_script_stop", AppSession.request_script_stop)
