@@ -18,11 +18,12 @@ from streamlit.runtime import app_session
 
 _populate_theme_message = app_session._populate_theme_msg
 _SECTIONS: dict[str, Any] = {}
-_watching: list[bool] = []
 
 
 def _build(section: str) -> Any:
     """Return Streamlit's message for `section`, or None where it leaves the section unset."""
+    # Built into a field of a holder, whatever the section: whether Streamlit set the
+    # field at all is what tells an unset section from one at its defaults.
     holder = CustomThemeConfig()
     _populate_theme_message(holder.light, section)
     return holder.light if holder.HasField("light") else None
@@ -56,7 +57,7 @@ def install() -> None:
 
     Idempotent; the copies are dropped whenever Streamlit reads its configuration.
     """
+    if app_session._populate_theme_msg is populate_theme_message:
+        return
     app_session._populate_theme_msg = populate_theme_message
-    if not _watching:
-        config.on_config_parsed(forget_theme_messages, force_connect=True)
-        _watching.append(True)
+    config.on_config_parsed(forget_theme_messages, force_connect=True)

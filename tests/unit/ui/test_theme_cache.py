@@ -134,7 +134,6 @@ def test_reading_the_configuration_again_forgets_the_kept_sections(themed):
 
 def test_install_twice_watches_the_configuration_once(monkeypatch):
     watched = []
-    monkeypatch.setattr(theme_cache, "_watching", [])
     monkeypatch.setattr(app_session, "_populate_theme_msg", app_session._populate_theme_msg)
     monkeypatch.setattr(config, "on_config_parsed", lambda func, **_: watched.append(func))
     theme_cache.install()
