@@ -128,9 +128,11 @@ def centre_control(format_name: str, value: float | np.generic, options: Sequenc
     Control
         Session name ``"fl.centre"``; ``"x"`` is labelled with the value.
     """
+    # Once per rerun: Streamlit formats every option more than once.
+    x_label = f"x = {value_text(value, format_name)}"
 
     def label(centre: Any) -> str:
-        return f"x = {value_text(value, format_name)}" if centre == "x" else format_float(centre)
+        return x_label if centre == "x" else format_float(centre)
 
     return Control(
         "select_slider",

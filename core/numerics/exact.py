@@ -7,6 +7,8 @@ same thing on every page.
 
 from __future__ import annotations
 
+from functools import cache
+
 import mpmath
 import numpy as np
 
@@ -61,13 +63,31 @@ def ulp_of(value: mpmath.mpf, dtype: np.dtype) -> mpmath.mpf:
     significand precision (11, 24, 53), never less than the smallest subnormal
     ``2**(emin - p + 1)``.
     """
+    return exact.ldexp(1, _ulp_exponent(value, dtype))
+
+
+@cache
+def _format_bits(dtype: np.dtype) -> tuple[int, int]:
+    # np.finfo is looked up once per format: the error measures run on every rerun.
     info = np.finfo(dtype)
-    precision = info.nmant + 1
-    smallest_gap = exact.ldexp(1, int(info.minexp) - precision + 1)
+    return info.nmant + 1, int(info.minexp)
+
+
+def _ulp_exponent(value: mpmath.mpf, dtype: np.dtype) -> int:
+    """Return ``k`` with ``ulp_of(value, dtype) == 2**k`` (see `ulp_of`)."""
+    precision, minexp = _format_bits(np.dtype(dtype))
+    smallest = minexp - precision + 1
     if value == 0:
-        return smallest_gap
-    _, exponent = exact.frexp(abs(value))
-    return max(exact.ldexp(1, int(exponent) - precision), smallest_gap)
+        return smallest
+    _, exponent = exact.frexp(value)
+    return max(int(exponent) - precision, smallest)
+
+
+def _distance(computed: float | np.floating, reference: mpmath.mpf) -> mpmath.mpf | None:
+    """Return ``|computed - reference|`` exactly, or None unless both are finite."""
+    if not np.isfinite(computed) or not exact.isfinite(reference):
+        return None
+    return abs(to_exact(computed) - reference)
 
 
 def relative_error(computed: float | np.floating, reference: mpmath.mpf) -> float | None:
@@ -87,12 +107,19 @@ def relative_error(computed: float | np.floating, reference: mpmath.mpf) -> floa
         reference is zero, and None when `computed` is not finite (there is no
         meaningful distance to ``inf`` or ``nan``).
     """
-    if not np.isfinite(computed) or not exact.isfinite(reference):
-        return None
-    difference = abs(to_exact(computed) - reference)
+    difference = _distance(computed, reference)
+    return None if difference is None else _relative(difference, reference)
+
+
+def _relative(difference: mpmath.mpf, reference: mpmath.mpf) -> float:
     if reference == 0:
         return 0.0 if difference == 0 else float("inf")
     return float(difference / abs(reference))
+
+
+def _in_ulps(difference: mpmath.mpf, reference: mpmath.mpf, dtype: np.dtype) -> float:
+    # Dividing by a power of two only moves the exponent: no rounding, no division.
+    return float(exact.ldexp(difference, -_ulp_exponent(reference, dtype)))
 
 
 def ulp_error(
@@ -115,9 +142,39 @@ def ulp_error(
         ``|computed - reference| / ulp(reference)``; a correctly rounded result
         scores at most 0.5. None when `computed` or `reference` is not finite.
     """
-    if not np.isfinite(computed) or not exact.isfinite(reference):
-        return None
-    return float(abs(to_exact(computed) - reference) / ulp_of(reference, dtype))
+    difference = _distance(computed, reference)
+    return None if difference is None else _in_ulps(difference, reference, dtype)
+
+
+def relative_and_ulp_error(
+    computed: float | np.floating, reference: mpmath.mpf, dtype: np.dtype
+) -> tuple[float | None, float | None]:
+    r"""Return `relative_error` and `ulp_error` of `computed` together.
+
+    Parameters
+    ----------
+    computed : float or numpy floating
+        The float result under test.
+    reference : mpmath.mpf
+        The exact value.
+    dtype : numpy.dtype
+        The format whose ULP is the unit.
+
+    Returns
+    -------
+    tuple of (float or None, float or None)
+        ``(relative_error(...), ulp_error(...))``, from one exact difference: a
+        page that shows both for every class takes the difference once.
+
+    Notes
+    -----
+    .. math:: \delta = |c - r|, \quad
+        \left(\frac{\delta}{|r|}, \frac{\delta}{\mathrm{ulp}(r)}\right)
+    """
+    difference = _distance(computed, reference)
+    if difference is None:
+        return None, None
+    return _relative(difference, reference), _in_ulps(difference, reference, dtype)
 
 
 def ulp_distance(a: float | np.floating, b: float | np.floating, dtype: np.dtype) -> int | None:

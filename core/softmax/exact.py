@@ -49,24 +49,22 @@ def softmax_exact(z: Sequence[float] | np.ndarray) -> list[mpmath.mpf]:
 
     Notes
     -----
-    .. math:: p_j = \left(\sum_k e^{z_k - z_j}\right)^{-1}
+    .. math:: p_j = \frac{e^{z_j - m}}{\sum_k e^{z_k - m}}, \quad m = \max_k z_k
 
-    Each probability is a reciprocal of a sum of positive terms, so no
-    cancellation happens and every digit is correct.
+    One exponential per logit. Every term is positive and at most 1, so the sum
+    has no cancellation and each probability carries nearly all of the 60
+    digits, far more than the 17 a float64 needs; the exponent is unbounded, so
+    ``e^{-100000}`` stays a tiny positive number, not 0.
     """
     values = _exact_logits(z)
     if _undefined(values):
         return [exact.mpf("nan")] * len(values)
     if exact.inf in values:
         return [exact.mpf(1) if v == exact.inf else exact.mpf(0) for v in values]
-    finite = [v for v in values if exact.isfinite(v)]
-    probs = []
-    for v in values:
-        if not exact.isfinite(v):
-            probs.append(exact.mpf(0))
-            continue
-        probs.append(1 / exact.fsum(exact.exp(w - v) for w in finite))
-    return probs
+    largest = max((v for v in values if exact.isfinite(v)), default=exact.mpf(0))
+    terms = [exact.exp(v - largest) if exact.isfinite(v) else exact.mpf(0) for v in values]
+    total = exact.fsum(terms)
+    return [term / total for term in terms]
 
 
 def cross_entropy_exact(z: Sequence[float] | np.ndarray, y: int) -> mpmath.mpf:

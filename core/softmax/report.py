@@ -17,7 +17,13 @@ import mpmath
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from core.numerics.exact import exact, relative_error, to_exact, ulp_distance, ulp_error
+from core.numerics.exact import (
+    exact,
+    relative_and_ulp_error,
+    relative_error,
+    to_exact,
+    ulp_distance,
+)
 from core.numerics.formats import as_dtype, get_format
 from core.numerics.limits import exp_overflow_threshold, exp_underflow_threshold, format_limits
 from core.numerics.text import format_error, format_exact, format_float, landmark_text
@@ -167,9 +173,8 @@ def effective_logits(z: list[float], dtype: np.dtype, temperature: float = 1.0, 
 
 
 def _errors(values: NDArray[np.floating], refs: list[mpmath.mpf], dtype: np.dtype):
-    rel = [relative_error(v, r) for v, r in zip(values, refs, strict=True)]
-    ulp = [ulp_error(v, r, dtype) for v, r in zip(values, refs, strict=True)]
-    return rel, ulp
+    pairs = [relative_and_ulp_error(v, r, dtype) for v, r in zip(values, refs, strict=True)]
+    return [rel for rel, _ in pairs], [ulp for _, ulp in pairs]
 
 
 def loss_caption(
@@ -232,7 +237,7 @@ def measured_losses(
     """
     measured = []
     for key, label, value in computed:
-        rel, ulp = relative_error(value, exact_loss), ulp_error(value, exact_loss, dtype)
+        rel, ulp = relative_and_ulp_error(value, exact_loss, dtype)
         measured.append(
             Loss(key, label, value, rel, ulp, loss_caption(value, exact_loss, rel, ulp))
         )

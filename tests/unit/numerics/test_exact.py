@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.numerics.exact import exact, relative_error, to_exact, ulp_distance, ulp_error, ulp_of
+from core.numerics.exact import (
+    exact,
+    relative_and_ulp_error,
+    relative_error,
+    to_exact,
+    ulp_distance,
+    ulp_error,
+    ulp_of,
+)
 
 DTYPES = [np.dtype(d) for d in ("float16", "float32", "float64")]
 
@@ -37,6 +45,33 @@ def test_relative_error_cases():
     assert relative_error(math.nan, exact.mpf(1)) is None
     assert relative_error(math.inf, exact.mpf(1)) is None
     assert ulp_error(math.inf, exact.mpf(1), DTYPES[1]) is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@given(
+    computed=st.floats(width=32),
+    digits=st.integers(min_value=-5, max_value=5),
+    exponent=st.integers(min_value=-330, max_value=310),
+)
+def test_relative_and_ulp_error_are_the_two_measures(dtype, computed, digits, exponent):
+    with np.errstate(over="ignore"):  # a float32 beyond float16's range becomes inf
+        value = np.asarray(computed, dtype=dtype)
+    # A reference near the computed value (a few ULPs away) and one anywhere, zero included.
+    for reference in (
+        to_exact(computed) * (1 + exact.mpf(digits) / 10**7) if math.isfinite(computed) else 0,
+        exact.mpf(digits) * exact.mpf(10) ** exponent,
+    ):
+        reference = exact.mpf(reference)
+        together = relative_and_ulp_error(value, reference, dtype)
+        assert together == (relative_error(value, reference), ulp_error(value, reference, dtype))
+
+
+def test_ulp_error_is_the_difference_over_the_gap():
+    # 1 + 3 ULPs of float32 against 1: the gap at 1 is 2**-23.
+    assert ulp_error(np.float32(1) + np.float32(3 * 2.0**-23), exact.mpf(1), DTYPES[1]) == 3.0
+    # Below the normal range the gap is the smallest subnormal, 2**-24 in float16.
+    assert ulp_error(0.0, exact.ldexp(1, -26), DTYPES[0]) == 0.25
+    assert relative_and_ulp_error(math.nan, exact.mpf(1), DTYPES[0]) == (None, None)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
