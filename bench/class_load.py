@@ -15,7 +15,8 @@ Run by ``scripts/lab bench`` (``python -m bench.class_load``). One run measures:
   different settings, started through the train page);
 - the app before this work (``--before``, a commit checked out into a temporary
   work tree and served the same way), for the CPU per interaction: the bar is a
-  third of it;
+  third of it, judged on three pairs of 30-student windows that alternate between
+  that server and one of this commit, running side by side;
 - N = 60 against two server processes behind nginx (``scripts/serve.py``) against
   one, in the same run;
 - a few real Chromium pages typing logits beside the simulated students, whose
@@ -37,6 +38,7 @@ import os
 import platform
 import random
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -223,8 +225,9 @@ async def _student(
     out: list[Interaction],
     errors: list[str],
     headers: dict[str, str] | None,
+    seed: int,
 ) -> None:
-    rng = random.Random(index)
+    rng = random.Random(seed + index)
     page = page_of(index)
     client = StreamlitClient(url, timeout=60, headers=headers)
     try:
@@ -280,6 +283,7 @@ async def measure(
     trainings: int = 0,
     seconds: float = 30.0,
     headers_of: Callable[[int], dict[str, str] | None] = lambda index: None,
+    seed: int = 0,
 ) -> LoadResult:
     """Run `students` students (and `trainings` trainings) against `url`; measure a window.
 
@@ -300,6 +304,9 @@ async def measure(
     headers_of : callable
         Extra websocket handshake headers for student `index` (a cookie that picks
         its server behind nginx).
+    seed : int
+        Added to each student's index to seed its choices: windows with different
+        seeds change other values, so none finds the previous window's results cached.
 
     Returns
     -------
@@ -317,7 +324,7 @@ async def measure(
     errors: list[str] = []
     tasks = [
         asyncio.create_task(
-            _student(url, i, ready, window, done, interactions, errors, headers_of(i))
+            _student(url, i, ready, window, done, interactions, errors, headers_of(i), seed)
         )
         for i in range(students)
     ]
@@ -623,22 +630,27 @@ def main(argv: list[str] | None = None) -> int:
                 log,
             )
     if not args.no_before:
-        with app_at(args.before) as folder, local_server(env, cwd=folder) as (url, pid):
+        with (
+            app_at(args.before) as folder,
+            local_server(env, cwd=folder) as (url, pid),
+            local_server(env) as now,
+        ):
             asyncio.run(warm_up(url))
+            asyncio.run(warm_up(now[0]))
             controls_before = asyncio.run(cpu_per_control(url, pid))
             for line in [*control_table(controls_now, controls_before, args.before), "", HEADER]:
                 log(line)
-            for n in (10, 30):
-                results["before", n, 0] = run_setting(
-                    measure(
-                        url,
-                        n,
-                        label=f"before ({args.before})",
-                        server_pids=[pid],
-                        seconds=args.seconds,
-                    ),
-                    log,
-                )
+            results["before", 10, 0] = run_setting(
+                measure(
+                    url,
+                    10,
+                    label=f"before ({args.before})",
+                    server_pids=[pid],
+                    seconds=args.seconds,
+                ),
+                log,
+            )
+            results["pairs"] = compare_with_before((url, pid), now, args.seconds, log)
             results["before", 30, 2] = run_setting(
                 measure(
                     url,
@@ -731,6 +743,55 @@ def confirm_in_browser(url: str, seconds: float, log: Callable[[str], None], res
     results["browser", 30, 0] = loop_result[0]
 
 
+PAIRS = 3
+"""30-student windows per server for the CPU bar, alternating between the two servers."""
+
+
+def compare_with_before(
+    before: tuple[str, int], now: tuple[str, int], seconds: float, log: Callable[[str], None]
+) -> list[tuple[LoadResult, LoadResult]]:
+    """Measure 30 students on the commit before and on this one, in alternating windows.
+
+    The machine's pace drifts over a run (other tenants, heat), so a window on one
+    server and a window on the other minutes later can differ by more than the
+    change measured. Each pair runs both servers back to back on the same students'
+    choices (a new seed per pair), the order alternating from pair to pair.
+
+    Parameters
+    ----------
+    before, now : tuple of (str, int)
+        Each server's URL and pid, both running.
+    seconds : float
+        Each window's length.
+    log : callable
+        Takes each window's table row.
+
+    Returns
+    -------
+    list of tuple of (LoadResult, LoadResult)
+        ``(before, now)`` per pair.
+    """
+    pairs = []
+    for pair in range(PAIRS):
+        found = {}
+        order = [("before", before), ("now", now)]
+        for name, (url, pid) in order if pair % 2 == 0 else order[::-1]:
+            label = f"{'before' if name == 'before' else 'this commit'}, pair {pair + 1}"
+            found[name] = run_setting(
+                measure(
+                    url, 30, label=label, server_pids=[pid], seconds=seconds, seed=1000 * (pair + 1)
+                ),
+                log,
+            )
+        pairs.append((found["before"], found["now"]))
+    return pairs
+
+
+def pair_ratios(pairs: list[tuple[LoadResult, LoadResult]]) -> list[float]:
+    """Return each pair's CPU per interaction now over before."""
+    return [now.cpu_ms_per_interaction / before.cpu_ms_per_interaction for before, now in pairs]
+
+
 def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
     """N = 60 against one server and against two behind nginx, in this run."""
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -764,22 +825,30 @@ def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
 def conclusions(results: dict, shared: list[int]) -> list[str]:
     """Return the bars of issue 11, each with the figures it is judged on."""
     lines = [""]
-    before = results.get(("before", 30, 0))
-    now = results.get(("one", 30, 0))
-    if before and now:
-        ratio = now.cpu_ms_per_interaction / before.cpu_ms_per_interaction
+    pairs = results.get("pairs")
+    if pairs:
+        ratios = pair_ratios(pairs)
+        before = statistics.median(b.cpu_ms_per_interaction for b, _ in pairs)
+        now = statistics.median(n.cpu_ms_per_interaction for _, n in pairs)
         lines.append(
-            f"- Server CPU per interaction at 30 students: {now.cpu_ms_per_interaction:.1f} ms, "
-            f"against {before.cpu_ms_per_interaction:.1f} ms before: {ratio:.2f}x (bar: 0.33x)."
+            f"- Server CPU per interaction at 30 students, {len(pairs)} pairs of windows "
+            "alternating the two servers: "
+            + ", ".join(
+                f"{n.cpu_ms_per_interaction:.1f} ms against {b.cpu_ms_per_interaction:.1f}"
+                for b, n in pairs
+            )
+            + " before; ratios "
+            + ", ".join(f"{r:.2f}" for r in ratios)
+            + f", median {statistics.median(ratios):.2f}x (bar: 0.33x)."
         )
         floor = results.get("floor")
         if floor is not None:
-            bar = before.cpu_ms_per_interaction / 3
+            bar = before / 3
             lines.append(
                 f"- A rerun of a page of one slider costs {floor:.1f} ms: "
-                f"{floor / before.cpu_ms_per_interaction:.2f}x of the figure before. The bar "
-                f"({bar:.1f} ms) leaves {bar - floor:.1f} ms per change for everything a page "
-                "of the app draws and computes beyond that."
+                f"{floor / before:.2f}x of the median figure before ({before:.1f} ms; now "
+                f"{now:.1f} ms). The bar ({bar:.1f} ms) leaves {bar - floor:.1f} ms per change "
+                "for everything a page of the app draws and computes beyond that."
             )
     loaded = results.get(("one", 30, 2))
     if loaded:

@@ -15,6 +15,7 @@ from bench.class_load import (
     conclusions,
     drawing_json,
     page_of,
+    pair_ratios,
     runs_started,
 )
 
@@ -46,15 +47,20 @@ def _result(label: str, cpu_seconds: float, interactions: int) -> LoadResult:
 
 
 def test_the_cpu_bar_and_the_floor_under_it_are_judged_on_the_same_before():
-    results = {
-        ("before", 30, 0): _result("before", 1.8, 100),  # 18 ms per interaction
-        ("one", 30, 0): _result("now", 0.9, 100),  # 9 ms
-        "floor": 3.0,
-    }
-    lines = conclusions(results, [29] * 30)
-    assert "9.0 ms, against 18.0 ms before: 0.50x (bar: 0.33x)" in lines[1]
+    pairs = [
+        (_result("before", 1.8, 100), _result("now", 0.9, 100)),  # 18 ms against 9 ms: 0.50
+        (_result("before", 2.4, 100), _result("now", 0.6, 100)),  # 24 against 6: 0.25
+        (_result("before", 2.0, 100), _result("now", 0.8, 100)),  # 20 against 8: 0.40
+    ]
+    assert pair_ratios(pairs) == pytest.approx([0.5, 0.25, 0.4])
+    lines = conclusions({"pairs": pairs, "floor": 3.0}, [29] * 30)
+    assert lines[1] == (
+        "- Server CPU per interaction at 30 students, 3 pairs of windows alternating the two "
+        "servers: 9.0 ms against 18.0, 6.0 ms against 24.0, 8.0 ms against 20.0 before; "
+        "ratios 0.50, 0.25, 0.40, median 0.40x (bar: 0.33x)."
+    )
     assert lines[2] == (
-        "- A rerun of a page of one slider costs 3.0 ms: 0.17x of the figure before. The bar "
-        "(6.0 ms) leaves 3.0 ms per change for everything a page of the app draws and "
-        "computes beyond that."
+        "- A rerun of a page of one slider costs 3.0 ms: 0.15x of the median figure before "
+        "(20.0 ms; now 8.0 ms). The bar (6.7 ms) leaves 3.7 ms per change for everything a "
+        "page of the app draws and computes beyond that."
     )
