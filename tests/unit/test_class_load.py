@@ -16,6 +16,7 @@ from bench.class_load import (
     drawing_json,
     page_of,
     pair_ratios,
+    pooled,
     runs_started,
 )
 
@@ -64,3 +65,27 @@ def test_the_cpu_bar_and_the_floor_under_it_are_judged_on_the_same_before():
         "(20.0 ms; now 8.0 ms). The bar (6.7 ms) leaves 3.7 ms per change for everything a "
         "page of the app draws and computes beyond that."
     )
+
+
+def test_the_replicas_bar_is_judged_on_every_window_of_each_stack_together():
+    def window(label: str, latencies: list[float]) -> LoadResult:
+        done = [Interaction("floats", "fl.x", 0.0, t) for t in latencies]
+        return LoadResult(label, 60, 0, 25.0, done, [], 1.0)
+
+    results = {
+        # One stack's slow window, the other's fast one: pooled, each stack has 2 slow of 40.
+        ("nginx + 1", 60, 0, 0): window("one", [0.010] * 19 + [0.090]),
+        ("nginx + 1", 60, 0, 1): window("one", [0.010] * 19 + [0.080]),
+        ("nginx + 2", 60, 0, 0): window("two", [0.010] * 18 + [0.050, 0.060]),
+        ("nginx + 2", 60, 0, 1): window("two", [0.010] * 20),
+        ("one", 30, 0): window("other", [1.0] * 20),
+    }
+    assert pooled(results, "nginx + 1").count == 40
+    assert pooled(results, "nginx + 3") is None
+    line = conclusions(results, [29] * 30)[1]
+    assert line.startswith(
+        "- 60 students, every interaction of the alternating windows together: p95 "
+    )
+    one, two = pooled(results, "nginx + 1"), pooled(results, "nginx + 2")
+    assert f"p95 {two.p95 * 1e3:.0f} ms on two servers against {one.p95 * 1e3:.0f} ms" in line
+    assert two.p95 < one.p95
