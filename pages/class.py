@@ -209,14 +209,21 @@ def poll_panel(state: ClassState, records: list[PollRecord]) -> None:
 
 def follow_me() -> None:
     with st.expander("Send a page to the class", icon=":material/share:"):
-        st.text_input(
-            "Address of a lesson page",
-            key="cl.push_text",
-            placeholder="/softmax?z=1000,0,-1000&y=2",
-            help="Copy it from the address bar of a lesson page. Students get a button to "
-            "open it; nobody is moved without clicking.",
-        )
-        st.button("Send to the class", key="cl.push", on_click=cl.on_push, args=(ss, store))
+        # A form sends the address and the click in one message. Outside one, pressing
+        # the button first blurs the box, which starts a rerun of its own; a projector
+        # page that moves under the pointer meanwhile loses the click
+        # (streamlit/streamlit#8725).
+        with st.form("cl.push_form", border=False):
+            st.text_input(
+                "Address of a lesson page",
+                key="cl.push_text",
+                placeholder="/softmax?z=1000,0,-1000&y=2",
+                help="Copy it from the address bar of a lesson page. Students get a button to "
+                "open it; nobody is moved without clicking.",
+            )
+            st.form_submit_button(
+                "Send to the class", key="cl.push", on_click=cl.on_push, args=(ss, store)
+            )
         show_error()
 
 

@@ -327,6 +327,7 @@ def test_follow_me_and_end(new_page, class_server):
     )
     press(teacher, "Send to the class", wait=False)
     expect(teacher.get_by_text("Sent to the class: /softmax?")).to_be_visible()
+    shoot(teacher, "class-follow-teacher")
     go = student.get_by_role("link", name="Open the page your teacher sent")
     expect(go).to_be_visible(timeout=FOLLOWS_MS)
     expect(student).to_have_url(re.compile(r"/class\?"))
