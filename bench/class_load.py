@@ -47,6 +47,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -743,8 +744,22 @@ def confirm_in_browser(url: str, seconds: float, log: Callable[[str], None], res
     results["browser", 30, 0] = loop_result[0]
 
 
+T = TypeVar("T")
+
 PAIRS = 3
-"""30-student windows per server for the CPU bar, alternating between the two servers."""
+"""Windows per set-up in the comparisons judged on alternating windows."""
+
+
+def alternating(first: T, second: T) -> Iterator[tuple[int, int, T]]:
+    """Yield ``(pair, seed, set-up)`` for `PAIRS` pairs of windows on two set-ups.
+
+    Each pair measures both set-ups back to back on the same students' choices (its
+    own seed, new to the server), and the order alternates from pair to pair, so a
+    drift in the machine's pace over the run falls on both alike.
+    """
+    for pair in range(PAIRS):
+        for setup in (first, second) if pair % 2 == 0 else (second, first):
+            yield pair, 1000 * (pair + 1), setup
 
 
 def compare_with_before(
@@ -754,8 +769,7 @@ def compare_with_before(
 
     The machine's pace drifts over a run (other tenants, heat), so a window on one
     server and a window on the other minutes later can differ by more than the
-    change measured. Each pair runs both servers back to back on the same students'
-    choices (a new seed per pair), the order alternating from pair to pair.
+    change measured: the windows come in `alternating` pairs.
 
     Parameters
     ----------
@@ -771,20 +785,20 @@ def compare_with_before(
     list of tuple of (LoadResult, LoadResult)
         ``(before, now)`` per pair.
     """
-    pairs = []
-    for pair in range(PAIRS):
-        found = {}
-        order = [("before", before), ("now", now)]
-        for name, (url, pid) in order if pair % 2 == 0 else order[::-1]:
-            label = f"{'before' if name == 'before' else 'this commit'}, pair {pair + 1}"
-            found[name] = run_setting(
-                measure(
-                    url, 30, label=label, server_pids=[pid], seconds=seconds, seed=1000 * (pair + 1)
-                ),
-                log,
-            )
-        pairs.append((found["before"], found["now"]))
-    return pairs
+    found = {}
+    for pair, seed, (label, (url, pid)) in alternating(("before", before), ("this commit", now)):
+        found[label, pair] = run_setting(
+            measure(
+                url,
+                30,
+                label=f"{label}, pair {pair + 1}",
+                server_pids=[pid],
+                seconds=seconds,
+                seed=seed,
+            ),
+            log,
+        )
+    return [(found["before", pair], found["this commit", pair]) for pair in range(PAIRS)]
 
 
 def pair_ratios(pairs: list[tuple[LoadResult, LoadResult]]) -> list[float]:
@@ -795,9 +809,8 @@ def pair_ratios(pairs: list[tuple[LoadResult, LoadResult]]) -> list[float]:
 def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
     """N = 60 against one server and against two behind nginx, in alternating windows.
 
-    Both stacks run side by side (each its own Redis, nginx and run folder); `PAIRS`
-    pairs of windows alternate between them as `compare_with_before` does, each pair
-    on new student choices. The bar is judged on every interaction of a stack's
+    Both stacks run side by side (each its own Redis, nginx and run folder), measured
+    in `alternating` pairs of windows. The bar is judged on every interaction of a stack's
     windows together: a single window's p95 at this load moves by more than the
     difference measured.
 
@@ -818,24 +831,23 @@ def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
             )
             for server in stacks[replicas].server_urls:
                 asyncio.run(warm_up(server))
-        for pair in range(PAIRS):
-            for replicas in (1, 2) if pair % 2 == 0 else (2, 1):
-                stack, names = stacks[replicas], stacks[replicas].server_names
-                label = f"nginx + {replicas} server{'s' if replicas > 1 else ''}"
-                found[f"nginx + {replicas}", 60, 0, pair] = run_setting(
-                    measure(
-                        stack.url,
-                        60,
-                        label=f"{label}, pair {pair + 1}",
-                        server_pids=stack.server_pids,
-                        seconds=seconds,
-                        headers_of=lambda i, names=names: {
-                            "Cookie": f"{COOKIE}={names[i % len(names)]}"
-                        },
-                        seed=1000 * (pair + 1),
-                    ),
-                    log,
-                )
+        for pair, seed, replicas in alternating(1, 2):
+            stack, names = stacks[replicas], stacks[replicas].server_names
+            label = f"nginx + {replicas} server{'s' if replicas > 1 else ''}"
+            found[f"nginx + {replicas}", 60, 0, pair] = run_setting(
+                measure(
+                    stack.url,
+                    60,
+                    label=f"{label}, pair {pair + 1}",
+                    server_pids=stack.server_pids,
+                    seconds=seconds,
+                    headers_of=lambda i, names=names: {
+                        "Cookie": f"{COOKIE}={names[i % len(names)]}"
+                    },
+                    seed=seed,
+                ),
+                log,
+            )
     finally:
         for stack in stacks.values():
             stack.stop()

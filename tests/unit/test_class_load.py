@@ -10,8 +10,10 @@ import pytest
 from PIL import Image
 
 from bench.class_load import (
+    PAIRS,
     Interaction,
     LoadResult,
+    alternating,
     conclusions,
     drawing_json,
     page_of,
@@ -89,3 +91,12 @@ def test_the_replicas_bar_is_judged_on_every_window_of_each_stack_together():
     one, two = pooled(results, "nginx + 1"), pooled(results, "nginx + 2")
     assert f"p95 {two.p95 * 1e3:.0f} ms on two servers against {one.p95 * 1e3:.0f} ms" in line
     assert two.p95 < one.p95
+
+
+def test_alternating_windows_swap_the_order_and_share_a_new_seed_per_pair():
+    windows = list(alternating("a", "b"))
+    assert [setup for _, _, setup in windows] == ["a", "b", "b", "a", "a", "b"][: 2 * PAIRS]
+    assert [pair for pair, _, _ in windows] == [p for p in range(PAIRS) for _ in (0, 1)]
+    seeds = [seed for _, seed, _ in windows]
+    assert seeds[0::2] == seeds[1::2]  # both set-ups of a pair on the same choices
+    assert len(set(seeds)) == PAIRS and 0 not in seeds  # none repeats the N sweep's seed
