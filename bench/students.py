@@ -37,10 +37,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.metadata
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -356,66 +354,6 @@ SCENARIOS: dict[str, Callable[[int, float], Scenario]] = {
 # ----- command line -----
 
 
-def requirement_names(requirements: Path) -> set[str]:
-    """Return the distributions a requirements file names, in lower case.
-
-    Parameters
-    ----------
-    requirements : pathlib.Path
-        A pip requirements file (``name==version ; marker`` lines and comments).
-
-    Returns
-    -------
-    set of str
-        The names, ``-`` and ``_`` read as the same (``pip``'s normalisation).
-    """
-    names = set()
-    for line in requirements.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            names.add(re.split(r"[\s=<>!~;\[]", line, maxsplit=1)[0].lower().replace("_", "-"))
-    return names
-
-
-def modules_added_since(cwd: Path) -> list[str]:
-    """Return the top-level modules of the packages this commit requires and `cwd`'s did not.
-
-    This venv serves both commits; a package added since (uvloop, which Streamlit
-    then runs its event loop on) would change how the older commit runs. Hiding
-    its modules gives the older commit the packages its own requirements named.
-
-    Parameters
-    ----------
-    cwd : pathlib.Path
-        Another commit's work tree; this one's gives an empty list.
-
-    Returns
-    -------
-    list of str
-        Importable module names, sorted.
-    """
-    older = cwd / "requirements.txt"
-    if cwd.resolve() == ROOT or not older.exists():
-        return []
-    added = requirement_names(ROOT / "requirements.txt") - requirement_names(older)
-    return sorted(
-        module
-        for module, distributions in importlib.metadata.packages_distributions().items()
-        if any(d.lower().replace("_", "-") in added for d in distributions)
-    )
-
-
-WITHOUT_MODULES = (
-    "import runpy, sys; "
-    "sys.modules.update(dict.fromkeys(sys.argv[1].split(','))); "
-    "sys.argv = sys.argv[2:]; "
-    "runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)"
-)
-"""``python -c WITHOUT_MODULES a,b module args...``: run ``python -m module args...`` with
-modules ``a`` and ``b`` unimportable (``None`` in ``sys.modules``: importing them raises
-``ModuleNotFoundError``, as for a package that is not installed)."""
-
-
 @contextlib.contextmanager
 def local_server(
     env: dict[str, str] | None = None, cwd: Path = ROOT, script: str | None = None
@@ -428,8 +366,6 @@ def local_server(
         Environment variables for the server beyond this process's own.
     cwd : pathlib.Path, optional
         The app's folder (another commit's work tree, say); this one by default.
-        Another commit runs without the modules of the packages added to
-        ``requirements.txt`` since (`modules_added_since`).
     script : str, optional
         Another script to serve instead of the app, relative to `cwd` (such as
         ``bench/trivial_page.py``), with the app's Streamlit configuration.
@@ -444,12 +380,7 @@ def local_server(
         app = ["ui.server"]
     else:
         app = ["streamlit", "run", "app.py"]
-    hidden = modules_added_since(cwd)
-    if hidden:
-        command = [sys.executable, "-c", WITHOUT_MODULES, ",".join(hidden), *app]
-    else:
-        command = [sys.executable, "-m", *app]
-    command += ["--server.port", str(port)]
+    command = [sys.executable, "-m", *app, "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     process = subprocess.Popen(
         command,
