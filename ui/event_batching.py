@@ -2,7 +2,7 @@
 
 Every element a page draws is an event of its script runner, and Streamlit 1.67
 schedules each one on the server's event loop with its own
-``call_soon_threadsafe``: a write to the loop's wake-up pipe, a wake-up of the
+``call_soon_threadsafe``: a write to the loop's wake-up socket, a wake-up of the
 loop and a hand-over of the GIL between the script thread and the loop, about 60
 times for one change of a logit on the softmax page. The loop then wakes its
 sender for each message the same way, from its own thread.
