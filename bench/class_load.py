@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.results import record_section  # noqa: E402
+from bench.results import Log, record_section  # noqa: E402
 from bench.streamlit_client import StreamlitClient  # noqa: E402
 from bench.students import (  # noqa: E402
     LatencySummary,
@@ -571,12 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
-    lines: list[str] = []
-
-    def log(line: str) -> None:
-        print(line, flush=True)
-        lines.append(line)
-
+    log = Log()
     results: dict = {}
     env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
     with local_server(env, script=TRIVIAL_PAGE) as (url, pid):
@@ -679,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"control every {THINK[0]:.0f}-{THINK[1]:.0f} s; the window is "
                     f"{args.seconds:.0f} s.",
                     "",
-                    *lines,
+                    *log.lines,
                 ]
             ),
         )
@@ -750,16 +745,18 @@ PAIRS = 3
 """Windows per set-up in the comparisons judged on alternating windows."""
 
 
-def alternating(first: T, second: T) -> Iterator[tuple[int, int, T]]:
-    """Yield ``(pair, seed, set-up)`` for `PAIRS` pairs of windows on two set-ups.
+def rotated(setups: list[T], rounds: int = PAIRS) -> Iterator[tuple[int, int, T]]:
+    """Yield ``(round, seed, set-up)``: each round measures every set-up once.
 
-    Each pair measures both set-ups back to back on the same students' choices (its
-    own seed, new to the server), and the order alternates from pair to pair, so a
-    drift in the machine's pace over the run falls on both alike.
+    Each round measures the set-ups back to back on the same students' choices (its
+    own seed, new to the server), and the order rotates from round to round (for two
+    set-ups, it alternates), so a drift in the machine's pace over the run falls on
+    every set-up alike.
     """
-    for pair in range(PAIRS):
-        for setup in (first, second) if pair % 2 == 0 else (second, first):
-            yield pair, 1000 * (pair + 1), setup
+    for turn in range(rounds):
+        start = turn % len(setups)
+        for setup in setups[start:] + setups[:start]:
+            yield turn, 1000 * (turn + 1), setup
 
 
 def compare_with_before(
@@ -769,7 +766,7 @@ def compare_with_before(
 
     The machine's pace drifts over a run (other tenants, heat), so a window on one
     server and a window on the other minutes later can differ by more than the
-    change measured: the windows come in `alternating` pairs.
+    change measured: the windows come in pairs, in `rotated` order.
 
     Parameters
     ----------
@@ -786,7 +783,7 @@ def compare_with_before(
         ``(before, now)`` per pair.
     """
     found = {}
-    for pair, seed, (label, (url, pid)) in alternating(("before", before), ("this commit", now)):
+    for pair, seed, (label, (url, pid)) in rotated([("before", before), ("this commit", now)]):
         found[label, pair] = run_setting(
             measure(
                 url,
@@ -810,7 +807,7 @@ def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
     """N = 60 against one server and against two behind nginx, in alternating windows.
 
     Both stacks run side by side (each its own Redis, nginx and run folder), measured
-    in `alternating` pairs of windows. The bar is judged on every interaction of a stack's
+    in pairs of windows, in `rotated` order. The bar is judged on every interaction of a stack's
     windows together: a single window's p95 at this load moves by more than the
     difference measured.
 
@@ -831,7 +828,7 @@ def compare_replicas(seconds: float, log: Callable[[str], None]) -> dict:
             )
             for server in stacks[replicas].server_urls:
                 asyncio.run(warm_up(server))
-        for pair, seed, replicas in alternating(1, 2):
+        for pair, seed, replicas in rotated([1, 2]):
             stack, names = stacks[replicas], stacks[replicas].server_names
             label = f"nginx + {replicas} server{'s' if replicas > 1 else ''}"
             found[f"nginx + {replicas}", 60, 0, pair] = run_setting(

@@ -40,3 +40,15 @@ def record_section(text: str, results: Path = RESULTS) -> None:
 
     ordered = sorted(sections, key=rank)
     results.write_text("\n\n".join([TITLE, *(sections[title] for title in ordered)]) + "\n")
+
+
+class Log:
+    """Print a benchmark's lines as they come, and keep them for its section."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        """Print `line` and keep it."""
+        print(line, flush=True)
+        self.lines.append(line)

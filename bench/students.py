@@ -356,7 +356,10 @@ SCENARIOS: dict[str, Callable[[int, float], Scenario]] = {
 
 @contextlib.contextmanager
 def local_server(
-    env: dict[str, str] | None = None, cwd: Path = ROOT, script: str | None = None
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    script: str | None = None,
+    launcher: list[str] | None = None,
 ) -> Iterator[tuple[str, int]]:
     """Start ``streamlit run app.py`` on a free local port; yield its URL and pid.
 
@@ -369,6 +372,10 @@ def local_server(
     script : str, optional
         Another script to serve instead of the app, relative to `cwd` (such as
         ``bench/trivial_page.py``), with the app's Streamlit configuration.
+    launcher : list of str, optional
+        A module and its arguments run with ``python -m`` in place of `ui.server`
+        (`bench.element_floor`'s server without some elements), taking the same
+        Streamlit options.
     """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -376,6 +383,8 @@ def local_server(
     # A commit from before ui.server existed starts the way it did then.
     if script is not None:
         app = ["streamlit", "run", script]
+    elif launcher is not None:
+        app = launcher
     elif (cwd / "ui" / "server.py").exists():
         app = ["ui.server"]
     else:

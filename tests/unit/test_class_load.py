@@ -13,12 +13,12 @@ from bench.class_load import (
     PAIRS,
     Interaction,
     LoadResult,
-    alternating,
     conclusions,
     drawing_json,
     page_of,
     pair_ratios,
     pooled,
+    rotated,
     runs_started,
 )
 
@@ -94,7 +94,7 @@ def test_the_replicas_bar_is_judged_on_every_window_of_each_stack_together():
 
 
 def test_alternating_windows_swap_the_order_and_share_a_new_seed_per_pair():
-    windows = list(alternating("a", "b"))
+    windows = list(rotated(["a", "b"]))
     assert [setup for _, _, setup in windows] == ["a", "b", "b", "a", "a", "b"][: 2 * PAIRS]
     assert [pair for pair, _, _ in windows] == [p for p in range(PAIRS) for _ in (0, 1)]
     seeds = [seed for _, seed, _ in windows]
