@@ -167,6 +167,7 @@ def verdict(found: dict[tuple[str, int], LoadResult]) -> list[str]:
             f"(median {statistics.median(ratios):.2f}x; bar 0.33x)"
         )
     floor = statistics.median(ratios_to_before(found, "widgets only"))
+    lines.append("")
     lines.append(
         f"Widgets only, the floor of any change to what the pages draw, reads a median "
         f"{floor:.2f}x of the commit before: "

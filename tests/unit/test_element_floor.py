@@ -42,7 +42,7 @@ def test_each_window_is_judged_against_the_same_rounds_window_on_the_commit_befo
 )
 def test_the_verdict_follows_the_median_of_the_widgets_only_ratios(widgets_only, said):
     lines = verdict(_found([20.0, 20.0, 20.0], widgets_only))
-    assert len(lines) == len(SERVERS) + 1
+    assert len(lines) == len(SERVERS) + 2 and lines[-2] == ""
     median = sorted(widgets_only)[1] / 20
     assert lines[-1].endswith(
         f"median {median:.2f}x of the commit before: drawing less {said} the bar of 0.33x."
