@@ -18,10 +18,9 @@ from core.softmax.exact import (
     sigmoid_exact,
     softmax_exact,
 )
+from tests.unit.helpers import STABLE_ULP_BOUND
 
 DTYPES = [np.dtype(d) for d in DTYPE_NAMES]
-# Bound on a max-shifted softmax's error in ULPs: exp, sum of n terms, division.
-STABLE_ULP_BOUND = 12
 
 
 def independent_softmax(z, digits=90):
