@@ -445,6 +445,11 @@ class WorkerPool:
     def leave(self, job_id: str, owner: str) -> None:
         """Stop watching a job: it is stopped once no session watches it any more.
 
+        A session that does not watch the job (it left already) changes nothing.
+        Streamlit may run a button's callback twice, when a rerun request (a
+        fragment's timer) arrives while the click's rerun runs: a second Stop
+        must not release the stopped run before its page has shown it.
+
         Parameters
         ----------
         job_id : str
@@ -454,7 +459,7 @@ class WorkerPool:
         """
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None:
+            if job is None or owner not in job.subscribers:
                 return
             job.subscribers.discard(owner)
             if job.subscribers:

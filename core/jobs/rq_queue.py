@@ -288,14 +288,15 @@ return 1
 """
 
 # ARGV: prefix, id, owner, "leave" or "forget"; returns 'gone', 'watched', 'released',
-# 'kept' or 'stop' (the caller stops the job: nobody watches it any more)
+# 'kept', 'stop' (the caller stops the job: nobody watches it any more) or 'absent' (the
+# owner left before: a leave changes nothing, see WorkerPool.leave)
 _LEAVE = """
 local p, id, owner = ARGV[1], ARGV[2], ARGV[3]
 local j = jkey(p, id)
 local status = redis.call('HGET', j, 'status')
 if not status then return 'gone' end
 if ARGV[4] == 'forget' and not is_finished(status) then return 'watched' end
-redis.call('SREM', j .. ':subs', owner)
+if redis.call('SREM', j .. ':subs', owner) == 0 and ARGV[4] == 'leave' then return 'absent' end
 redis.call('SREM', p .. 'owner:' .. owner, id)
 if redis.call('SCARD', j .. ':subs') > 0 then return 'watched' end
 if not is_finished(status) then return 'stop' end
@@ -505,7 +506,10 @@ class RedisJobQueue:
 
     @_guarded
     def leave(self, job_id: str, owner: str) -> None:
-        """Stop watching a job: it is stopped once no session watches it any more."""
+        """Stop watching a job: it is stopped once no session watches it any more.
+
+        An owner that left already changes nothing (see `WorkerPool.leave`).
+        """
         outcome = self.scripts.leave(args=[self.prefix, job_id, owner, "leave"])
         if outcome == "stop":
             self.stop(job_id)

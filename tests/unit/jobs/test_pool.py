@@ -310,6 +310,19 @@ def test_a_shared_run_stops_when_its_last_watcher_leaves(pool):
     assert pool.wait(again, 30)
 
 
+def test_leaving_twice_keeps_the_stopped_run_for_its_page(pool):
+    # Streamlit may run a Stop button's callback twice (two reruns coalesced): the second
+    # leave must not release the run before the page has read how it ended.
+    job = pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="twice")
+    assert wait_for(lambda: job.status is JobStatus.RUNNING)
+    pool.leave(job.id, "twice")
+    assert pool.wait(job, 30) and job.status is JobStatus.STOPPED
+    pool.leave(job.id, "twice")
+    assert pool.get(job.id) is job
+    pool.forget(job.id, "twice")
+    assert pool.get(job.id) is None
+
+
 def test_a_gone_session_leaves_a_shared_run_to_its_classmates(pool):
     job = pool.submit(T + "count", {"n": 120, "delay": 0.01}, owner="g1", share=True)
     pool.submit(T + "count", {"n": 120, "delay": 0.01}, owner="g2", share=True)

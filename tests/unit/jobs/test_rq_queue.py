@@ -286,6 +286,17 @@ def test_a_shared_run_stops_when_its_last_watcher_leaves(q, server2):
     assert q.wait(again, 30)
 
 
+def test_leaving_twice_keeps_the_stopped_run_for_its_page(q):
+    job = q.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="twice")
+    assert wait_for(lambda: status(q, job) is JobStatus.RUNNING)
+    q.leave(job.id, "twice")
+    assert q.wait(job, 30) and job.status is JobStatus.STOPPED
+    q.leave(job.id, "twice")
+    assert q.get(job.id) is not None
+    q.forget(job.id, "twice")
+    assert q.get(job.id) is None
+
+
 def test_finished_jobs_are_released_once_forgotten_and_few_shared_runs_are_kept(redis_url, name, q):
     fresh = RedisJobQueue(redis_url, prefix=f"{name}-kept:", queue_name=name)
     try:
