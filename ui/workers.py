@@ -262,7 +262,7 @@ def _stop_watching(key: str, job_id: str) -> None:
     pool.leave(job_id, session_owner())
     if others:
         # The run goes on for the classmates; this page lets it go, address included.
-        # (pop: Streamlit may run the callback twice, see WorkerPool.leave.)
+        # (pop: the callback can run twice for one click, see WorkerPool.leave.)
         st.session_state.pop(key, None)
         st.session_state[f"{key}.left"] = others
         st.query_params.pop("run", None)

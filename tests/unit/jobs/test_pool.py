@@ -311,8 +311,8 @@ def test_a_shared_run_stops_when_its_last_watcher_leaves(pool):
 
 
 def test_leaving_twice_keeps_the_stopped_run_for_its_page(pool):
-    # Streamlit may run a Stop button's callback twice (two reruns coalesced): the second
-    # leave must not release the run before the page has read how it ended.
+    # A Stop callback can run twice for one click (seen under load in a browser): the
+    # second leave must not release the run before the page has read how it ended.
     job = pool.submit(T + "count", {"n": 1000, "delay": 0.01}, owner="twice")
     assert wait_for(lambda: job.status is JobStatus.RUNNING)
     pool.leave(job.id, "twice")
