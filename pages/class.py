@@ -173,7 +173,13 @@ def poll_panel(state: ClassState, records: list[PollRecord]) -> None:
         ss["cl.question"] = ids[0]
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     c1.selectbox("Question", ids, format_func=question_label, key="cl.question")
-    c2.button("Open poll", type="primary", key="cl.open", on_click=cl.on_open, args=(ss, store))
+    c2.button(
+        "Open poll",
+        type="primary",
+        key="cl.open",
+        on_click=cl.on_open,
+        args=(ss, store, state.version),
+    )
     if poll is None:
         st.info("Open a question: it reaches every student's page within 2 seconds.")
         return
@@ -194,10 +200,15 @@ def poll_panel(state: ClassState, records: list[PollRecord]) -> None:
                 f"Discuss, then round {poll.round + 1}",
                 key="cl.round",
                 on_click=cl.on_round,
-                args=(ss, store),
+                args=(ss, store, state.version),
                 help="Closes this round and opens the same question again; both are shown.",
             )
-            st.button("Reveal the answer", key="cl.reveal", on_click=cl.on_reveal, args=(ss, store))
+            st.button(
+                "Reveal the answer",
+                key="cl.reveal",
+                on_click=cl.on_reveal,
+                args=(ss, store, state.version),
+            )
     revealed = poll.status == "revealed"
     tallies = {n: tally(question, answers) for n, answers in record.rounds.items()}
     if tallies:

@@ -177,9 +177,22 @@ def teacher(state: Mapping[str, Any]) -> tuple[str, str]:
     return state.get(key("code"), ""), state.get(key("key"), "")
 
 
-def on_open(state: State, store: ClassStore) -> None:
-    """Teacher: open a poll of the chosen question."""
-    _guarded(lambda: store.open_poll(*teacher(state), state[key("question")]), state)
+def _class_changed_since(store: ClassStore, state: State, shown: int) -> bool:
+    # A teacher's button carries the class version its page showed. Streamlit ran a
+    # callback twice for one click (a browser test under load: "Discuss, then round 2"
+    # opened round 3); the second run finds the class changed, by the first, and does
+    # nothing, as does a click on a page a teacher's other tab has since outdated.
+    return store.versions(teacher(state)[0])[0] != shown
+
+
+def on_open(state: State, store: ClassStore, shown: int) -> None:
+    """Teacher: open a poll of the chosen question, unless the class changed since `shown`.
+
+    `shown` is the class version the page showed (`ClassState.version`), as for
+    `on_round` and `on_reveal`.
+    """
+    if not _class_changed_since(store, state, shown):
+        _guarded(lambda: store.open_poll(*teacher(state), state[key("question")]), state)
 
 
 def on_close(state: State, store: ClassStore) -> None:
@@ -187,13 +200,20 @@ def on_close(state: State, store: ClassStore) -> None:
     _guarded(lambda: store.close_poll(*teacher(state)), state)
 
 
-def on_round(state: State, store: ClassStore) -> None:
-    """Teacher: poll the same question again, as a new round."""
-    _guarded(lambda: store.next_round(*teacher(state)), state)
+def on_round(state: State, store: ClassStore, shown: int) -> None:
+    """Teacher: poll the same question again, as a new round, unless the class changed."""
+    if not _class_changed_since(store, state, shown):
+        _guarded(lambda: store.next_round(*teacher(state)), state)
 
 
-def on_reveal(state: State, store: ClassStore) -> None:
-    """Teacher: reveal the answer, and choose the next question of the lesson plan."""
+def on_reveal(state: State, store: ClassStore, shown: int) -> None:
+    """Teacher: reveal the answer, and choose the next question of the lesson plan.
+
+    Nothing happens when the class changed since version `shown`: the next
+    question is chosen once per reveal.
+    """
+    if _class_changed_since(store, state, shown):
+        return
     if _guarded(lambda: store.reveal(*teacher(state)), state):
         ids = [q.id for q in question_bank()]
         current = state.get(key("question"))
