@@ -759,6 +759,50 @@ def rotated(setups: list[T], rounds: int = PAIRS) -> Iterator[tuple[int, int, T]
             yield turn, 1000 * (turn + 1), setup
 
 
+def measure_in_rounds(
+    servers: dict[str, tuple[str, int]],
+    seconds: float,
+    log: Callable[[str], None],
+    rounds: int = PAIRS,
+    window: str = "round",
+) -> dict[tuple[str, int], LoadResult]:
+    """Measure 30 students on each running server, once per round, in `rotated` order.
+
+    Parameters
+    ----------
+    servers : dict
+        Label to the server's URL and pid, all running.
+    seconds : float
+        Each window's length.
+    log : callable
+        Takes each window's table row.
+    rounds : int, optional
+        Windows per server.
+    window : str, optional
+        What a row calls its round (``"pair"`` for two servers).
+
+    Returns
+    -------
+    dict
+        ``{(label, round): LoadResult}``.
+    """
+    found = {}
+    for turn, seed, label in rotated(list(servers), rounds):
+        url, pid = servers[label]
+        found[label, turn] = run_setting(
+            measure(
+                url,
+                30,
+                label=f"{label}, {window} {turn + 1}",
+                server_pids=[pid],
+                seconds=seconds,
+                seed=seed,
+            ),
+            log,
+        )
+    return found
+
+
 def compare_with_before(
     before: tuple[str, int], now: tuple[str, int], seconds: float, log: Callable[[str], None]
 ) -> list[tuple[LoadResult, LoadResult]]:
@@ -782,19 +826,8 @@ def compare_with_before(
     list of tuple of (LoadResult, LoadResult)
         ``(before, now)`` per pair.
     """
-    found = {}
-    for pair, seed, (label, (url, pid)) in rotated([("before", before), ("this commit", now)]):
-        found[label, pair] = run_setting(
-            measure(
-                url,
-                30,
-                label=f"{label}, pair {pair + 1}",
-                server_pids=[pid],
-                seconds=seconds,
-                seed=seed,
-            ),
-            log,
-        )
+    servers = {"before": before, "this commit": now}
+    found = measure_in_rounds(servers, seconds, log, window="pair")
     return [(found["before", pair], found["this commit", pair]) for pair in range(PAIRS)]
 
 

@@ -18,10 +18,10 @@ Run ``python -m bench.element_floor`` (a few minutes). Served side by side:
 - this commit with widgets only (also no columns, containers, expanders or tabs:
   the widgets land in the page's main block).
 
-30 students (`bench.class_load.measure`) per window, in rounds
-(`bench.class_load.rotated`): every round measures each server once, on the same
-students' choices (a seed per round), the order rotating from round to round, and
-each window is judged against the same round's window on the commit before.
+30 students per window, in rounds (`bench.class_load.measure_in_rounds`): every
+round measures each server once, on the same students' choices (a seed per round),
+the order rotating from round to round, and each window is judged against the same
+round's window on the commit before.
 Results go to ``bench/RESULTS.md``.
 """
 
@@ -49,9 +49,7 @@ from bench.class_load import (  # noqa: E402
     LoadResult,
     _commit,
     app_at,
-    measure,
-    rotated,
-    run_setting,
+    measure_in_rounds,
     warm_up,
 )
 from bench.results import Log, record_section  # noqa: E402
@@ -102,8 +100,8 @@ def _same_block(dg, spec, *args, **kwargs):
     return [dg] * (spec if isinstance(spec, int) else len(spec))
 
 
-def drop_elements(kinds: Iterable[str]) -> list[str]:
-    """Make Streamlit's commands of `kinds` draw nothing, in this process; return them.
+def drop_elements(kinds: Iterable[str]) -> None:
+    """Make Streamlit's commands of `kinds` draw nothing, in this process.
 
     A text or chart command returns the block it was called on, as its own element
     would have been returned for later updates. A layout command returns the block
@@ -113,24 +111,18 @@ def drop_elements(kinds: Iterable[str]) -> list[str]:
     Parameters
     ----------
     kinds : iterable of str
-        Keys of `DROPPED`.
-
-    Returns
-    -------
-    list of str
-        The commands silenced, both as ``DeltaGenerator`` methods and as ``st.*``.
+        Keys of `DROPPED`; their commands are silenced both as ``DeltaGenerator``
+        methods and as ``st.*``.
     """
     import streamlit as st
     from streamlit.delta_generator import DeltaGenerator
 
-    names = [name for kind in kinds for name in DROPPED[kind]]
-    for name in names:
+    for name in (name for kind in kinds for name in DROPPED[kind]):
         setattr(
             DeltaGenerator, name, _same_block if name in ("columns", "tabs") else _draws_nothing
         )
         # st.markdown and the rest are bound to the main block when streamlit is imported.
         setattr(st, name, getattr(st._main, name))
-    return names
 
 
 def _serve(argv: list[str]) -> None:
@@ -193,7 +185,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = Log()
     env = {"SOFTMAX_LAB_SESSION_GRACE": "5"}
-    found: dict[tuple[str, int], LoadResult] = {}
     with contextlib.ExitStack() as stack:
         folder = stack.enter_context(app_at(args.before))
         servers = {"before": stack.enter_context(local_server(env, cwd=folder))}
@@ -203,19 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         for url, _ in servers.values():
             asyncio.run(warm_up(url))
         log(HEADER)
-        for turn, seed, label in rotated(list(servers), args.rounds):
-            url, pid = servers[label]
-            found[label, turn] = run_setting(
-                measure(
-                    url,
-                    30,
-                    label=f"{label}, round {turn + 1}",
-                    server_pids=[pid],
-                    seconds=args.seconds,
-                    seed=seed,
-                ),
-                log,
-            )
+        found = measure_in_rounds(servers, args.seconds, log, args.rounds)
     log("")
     for line in verdict(found):
         log(line)
